@@ -1,0 +1,172 @@
+"""Checks on Terraform text: it parses, it is documented, and every reference resolves.
+
+These run on every render before anything is written, and on an existing
+directory through ``tapgen validate``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+
+from .errors import Problem
+from .hcl_parser import HclSyntaxError, parse
+
+_REFERENCE = re.compile(
+    r"(?<![\w.])(?:(var|local)\.([A-Za-z_][\w-]*)"
+    r"|data\.([a-z]\w*)\.([A-Za-z_][\w-]*)"
+    r"|((?:aws|terraform)_[a-z0-9_]+)\.([A-Za-z_][\w-]*))"
+)
+_ENV_SETTING = re.compile(r"(?<![\w.])local\.env\.([A-Za-z_]\w*)")
+ENVIRONMENTS_LOCAL = "environments"
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    labels: tuple[str, ...]
+    body: dict
+    file: str
+
+    @property
+    def address(self) -> str:
+        labels = self.labels if self.kind == "resource" else (self.kind, *self.labels)
+        return ".".join(labels)
+
+
+class Stack:
+    """The parsed files of one Terraform directory."""
+
+    def __init__(self, texts: Mapping[str, str]):
+        self.texts = dict(texts)
+        self.documents: dict[str, dict] = {}
+        self.problems: list[Problem] = []
+        for name, text in self.texts.items():
+            try:
+                self.documents[name] = parse(text)
+            except HclSyntaxError as error:
+                self.problems.append(Problem("", str(error), error.line, file=name))
+
+    def blocks(self, kind: str | None = None) -> Iterator[Block]:
+        for name, document in self.documents.items():
+            for block_kind, entries in document.items():
+                if kind is not None and block_kind != kind:
+                    continue
+                for entry in entries:
+                    yield from _unwrap(block_kind, entry, (), name)
+
+    def line_of(self, file: str, needle: str) -> int | None:
+        for number, line in enumerate(self.texts[file].splitlines(), start=1):
+            if needle in line:
+                return number
+        return None
+
+    def locals(self) -> dict[str, object]:
+        merged: dict[str, object] = {}
+        for block in self.blocks("locals"):
+            merged.update({k: v for k, v in block.body.items() if not k.startswith("__")})
+        return merged
+
+
+def _unwrap(kind: str, entry: dict, labels: tuple[str, ...], file: str) -> Iterator[Block]:
+    if entry.get("__is_block__") or kind in ("locals", "terraform"):
+        yield Block(kind, labels, entry, file)
+        return
+    for label, inner in entry.items():
+        yield from _unwrap(kind, inner, (*labels, label), file)
+
+
+def check_stack(stack: Stack, environments: Collection[str] | None = None) -> list[Problem]:
+    """Problems in ``stack``; ``environments`` are the workspace keys its locals map must have."""
+    if stack.problems:
+        return list(stack.problems)
+    problems: list[Problem] = []
+    problems += _documentation(stack)
+    problems += _environment_map(stack, environments)
+    problems += _references(stack)
+    return problems
+
+
+def _documentation(stack: Stack) -> Iterator[Problem]:
+    required = {"variable": ("description", "type"), "output": ("description",)}
+    for kind, keys in required.items():
+        for block in stack.blocks(kind):
+            for key in keys:
+                if not block.body.get(key):
+                    header = f'{kind} "{block.labels[0]}"'
+                    yield Problem(block.address, f"has no {key}",
+                                  stack.line_of(block.file, header), file=block.file)
+
+
+def _environment_map(stack: Stack, environments: Collection[str] | None) -> Iterator[Problem]:
+    settings = stack.locals().get(ENVIRONMENTS_LOCAL)
+    if environments is None and settings is None:
+        return
+    file = next((b.file for b in stack.blocks("locals") if ENVIRONMENTS_LOCAL in b.body), None)
+    if not isinstance(settings, dict):
+        yield Problem(f"local.{ENVIRONMENTS_LOCAL}", "is missing or not a map of environments",
+                      file=file)
+        return
+    if environments is not None and set(settings) != set(environments):
+        yield Problem(f"local.{ENVIRONMENTS_LOCAL}",
+                      f"has workspaces {sorted(settings)}, the spec has {sorted(environments)}",
+                      file=file)
+    key_sets = {name: set(values) for name, values in settings.items() if isinstance(values, dict)}
+    used = {m.group(1) for text in stack.texts.values() for m in _ENV_SETTING.finditer(text)}
+    for name, keys in key_sets.items():
+        for missing in sorted(used - keys):
+            yield Problem(f"local.{ENVIRONMENTS_LOCAL}.{name}", f"has no '{missing}' setting",
+                          stack.line_of(file, f"local.env.{missing}") if file else None, file=file)
+
+
+def _references(stack: Stack) -> Iterator[Problem]:
+    declared = {
+        "var": {b.labels[0] for b in stack.blocks("variable")},
+        "local": set(stack.locals()),
+        "data": {".".join(b.labels) for b in stack.blocks("data")},
+        "resource": {".".join(b.labels) for b in stack.blocks("resource")},
+    }
+    for block in stack.blocks():
+        for expression in _expressions(block.body):
+            for match in _REFERENCE.finditer(expression):
+                kind, name = _classify(match)
+                if name not in declared[kind]:
+                    shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
+                    yield Problem(block.address, f"refers to undeclared {shown}",
+                                  stack.line_of(block.file, shown), file=block.file)
+
+
+def _classify(match: re.Match[str]) -> tuple[str, str]:
+    prefix, name, data_type, data_name, res_type, res_name = match.groups()
+    if prefix:
+        return prefix, name
+    if data_type:
+        return "data", f"{data_type}.{data_name}"
+    return "resource", f"{res_type}.{res_name}"
+
+
+def _expressions(value: object) -> Iterator[str]:
+    """The text inside every ``${...}`` in a parsed value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _expressions(key)
+            yield from _expressions(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _expressions(item)
+    elif isinstance(value, str):
+        yield from _interpolations(value)
+
+
+def _interpolations(text: str) -> Iterator[str]:
+    start = text.find("${")
+    while start != -1:
+        depth, index = 0, start + 1
+        while index < len(text):
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            if depth == 0:
+                break
+            index += 1
+        yield text[start + 2 : index]
+        start = text.find("${", index)

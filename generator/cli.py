@@ -1,0 +1,94 @@
+"""The ``tapgen`` command line: parse options, call the library, map errors to exit codes."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, pipeline
+from .errors import SpecError, TapgenError
+
+
+class Exit(enum.IntEnum):
+    OK = 0
+    DIFF = 1  # output is stale, or fails its checks
+    ERROR = 2  # invalid spec or usage (click's own usage errors are 2 as well)
+    BUG = 3
+
+
+DEFAULT_SPEC = "environments.yaml"
+DEFAULT_OUT = "out"
+
+spec_option = click.option(
+    "--spec", "spec_path", default=DEFAULT_SPEC, show_default=True, metavar="PATH",
+    help="The spec to read; - reads standard input.",
+)
+out_option = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
+    show_default=True, help="Directory of the generated Terraform.",
+)
+
+
+def handle_errors(command):
+    """Turn tapgen's errors into a message on stderr and an exit code; never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SpecError as error:
+            click.echo(error.report(), err=True)
+            sys.exit(Exit.ERROR)
+        except TapgenError as error:
+            click.echo(error.report(), err=True)
+            sys.exit(Exit.DIFF)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as error:  # a bug: say so briefly, show the traceback on request
+            if os.environ.get("TAPGEN_DEBUG"):
+                raise
+            click.echo(f"tapgen: internal error: {type(error).__name__}: {error}\n"
+                       "This is a bug in tapgen; rerun with TAPGEN_DEBUG=1 for the traceback.",
+                       err=True)
+            sys.exit(Exit.BUG)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tapgen")
+def main() -> None:
+    """Generate production-grade Terraform for a HIPAA-minded AWS platform from a YAML spec."""
+
+
+@main.command()
+@spec_option
+@out_option
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 with a diff if the directory is not what the spec renders to.")
+@click.option("--resolve", metavar="ENV",
+              help="Render one environment with its settings inlined (for scanners); needs --out.")
+@click.pass_context
+@handle_errors
+def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resolve: str | None) -> None:
+    """Render the spec into provider.tf, variables.tf, tap_stack.tf and outputs.tf."""
+    if resolve and ctx.get_parameter_source("out_dir") is click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--resolve needs --out DIR: a resolved copy must not replace "
+                               f"{DEFAULT_OUT}/, which is keyed by workspace")
+    if check:
+        pending = pipeline.stale(spec_path, out_dir, resolve)
+        if pending:
+            click.echo(pipeline.diff(pending, out_dir), nl=False)
+            names = ", ".join(c.name for c in pending)
+            click.echo(f"{out_dir}/ is stale ({names}); run `tapgen render` to update it.", err=True)
+            sys.exit(Exit.DIFF)
+        click.echo(f"{out_dir}/ is up to date.", err=True)
+        return
+    written = pipeline.render(spec_path, out_dir, resolve)
+    summary = ", ".join(f"{c.kind}d {c.name}" for c in written) or "already up to date"
+    click.echo(f"{out_dir}/: {summary}", err=True)

@@ -1,0 +1,56 @@
+"""Problems found in a spec or in generated output, and the errors that carry them.
+
+A problem is data (where, what, how to fix it); loaders collect every problem they
+find and raise once, so a user sees all of them in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, located by a dotted path and, where known, a file and line."""
+
+    path: str
+    message: str
+    line: int | None = None
+    hint: str | None = None
+    file: str | None = None
+
+    def format(self, source: str) -> str:
+        where = self.file or source
+        where = f"{where}:{self.line}" if self.line else where
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class TapgenError(Exception):
+    """A user-facing failure: a list of problems in one source (a file or a directory)."""
+
+    summary = "tapgen failed"
+
+    def __init__(self, source: str, problems: Iterable[Problem]):
+        self.source = source
+        self.problems = list(dict.fromkeys(problems))
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        lines = [p.format(self.source) for p in self.problems]
+        count = len(self.problems)
+        lines.append(f"{self.summary}: {count} problem{'s' if count != 1 else ''}")
+        return "\n".join(lines)
+
+
+class SpecError(TapgenError):
+    """The spec cannot be read or does not describe a valid platform."""
+
+    summary = "invalid spec"
+
+
+class OutputError(TapgenError):
+    """Generated (or hand-edited) Terraform fails tapgen's checks."""
+
+    summary = "output check failed"

@@ -1,0 +1,65 @@
+"""HCL value encoding: the only way a value from the spec reaches a template.
+
+Every string is emitted as a quoted HCL literal with Terraform's template
+sequences (``${`` and ``%{``) escaped, so a spec value can never become an
+expression, a directive or a second attribute in the generated code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A backslash or quote, a control, invisible or bidirectional-override character (so a
+# reviewer sees what Terraform sees), or the start of a template sequence.
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[$%]\{')
+
+
+def _escape(match: re.Match[str]) -> str:
+    text = match.group()
+    if text in ("${", "%{"):
+        return text[0] + text
+    return _SIMPLE_ESCAPES.get(text) or f"\\u{ord(text):04x}"
+
+
+def hcl_string(value: str) -> str:
+    """Quote ``value`` as an HCL string literal that evaluates to exactly ``value``."""
+    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
+
+
+def hcl_key(key: str) -> str:
+    """An object key: a bare identifier where HCL allows one, a quoted string otherwise."""
+    return key if _IDENTIFIER.match(key) else hcl_string(key)
+
+
+def hcl_value(value: object) -> str:
+    """Encode a scalar, list or mapping as a single-line HCL expression."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"HCL has no literal for {value!r}")
+        return repr(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = ", ".join(f"{hcl_key(k)} = {hcl_value(v)}" for k, v in value.items())
+        return "{ " + items + " }"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(hcl_value(v) for v in value) + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as HCL")
+
+
+def hcl_attributes(values: Mapping[str, object], indent: int) -> str:
+    """Render ``key = value`` lines with the ``=`` aligned as ``terraform fmt`` does."""
+    width = max((len(hcl_key(k)) for k in values), default=0)
+    pad = " " * indent
+    return "\n".join(f"{pad}{hcl_key(k):<{width}} = {hcl_value(v)}" for k, v in values.items())

@@ -1,0 +1,145 @@
+"""Cross-field rules a typed spec must also satisfy before anything is generated.
+
+Each rule protects production from a mistake a single field cannot show: ranges
+that overlap, settings weaker in prod than in dev, a production environment
+without its safety nets (unless a waiver says why).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .errors import Problem
+
+if TYPE_CHECKING:
+    from .spec import Environment, Spec
+
+# Production invariants a spec may waive, with what they require.
+WAIVABLE = {
+    "deletion_protection": "database.deletion_protection: true",
+    "multi_az": "database.multi_az: true",
+    "flow_logs": "flow_logs: true",
+    "log_retention": "log_retention_days of at least 365",
+}
+PROMOTION_ORDER = ("dev", "staging", "prod")
+MIN_PRODUCTION_LOG_DAYS = 365
+MIN_WAIVER_REASON = 10
+# Each tier owns SUBNET_NEWBITS-sized slots; the smallest subnet AWS allows is a /28.
+SUBNET_NEWBITS = 5
+MAX_VPC_PREFIX = 28 - SUBNET_NEWBITS
+# The longest generated name is "<project>-<environment>-" plus an 8-character suffix,
+# and load balancer and target group names are limited to 32 characters.
+MAX_NAME_PREFIX = 24
+_PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
+                                                           "192.168.0.0/16"))
+
+
+def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
+    """Every invariant problem in ``spec``; ``lines`` maps dotted paths to spec lines."""
+    found: list[tuple[str, str, str | None]] = []
+    found += _names(spec)
+    found += _networks(spec)
+    for name, env in spec.environments.items():
+        found += _env_rules(f"environments.{name}", env)
+        found += _production(f"environments.{name}", env)
+    found += _retention_order(spec)
+    return [Problem(path, message, _line(lines, path), hint) for path, message, hint in found]
+
+
+def _line(lines: Mapping[str, int], path: str) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path.rpartition(".")[0]
+    return None
+
+
+def _names(spec: Spec):
+    if not spec.environments:
+        yield "environments", "must define at least one environment", "for example dev, staging, prod"
+    for name in spec.environments:
+        path = f"environments.{name}"
+        if name == "default":
+            yield path, "'default' is Terraform's own workspace, not an environment", "rename it"
+        prefix = f"{spec.project}-{name}"
+        if len(prefix) > MAX_NAME_PREFIX:
+            yield (path, f"'{prefix}' is {len(prefix)} characters; project and environment names "
+                   f"together may use at most {MAX_NAME_PREFIX}",
+                   "AWS limits load balancer names to 32 characters; shorten either name")
+
+
+def _networks(spec: Spec):
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    for name, env in spec.environments.items():
+        path = f"environments.{name}.vpc_cidr"
+        try:
+            network = ipaddress.IPv4Network(env.vpc_cidr)
+        except ValueError as error:
+            yield path, f"'{env.vpc_cidr}' is not an IPv4 network: {error}", "for example 10.10.0.0/16"
+            continue
+        if not any(network.subnet_of(r) for r in _PRIVATE_RANGES):
+            yield path, f"{network} is not a private range", "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+        if not 16 <= network.prefixlen <= MAX_VPC_PREFIX:
+            yield (path, f"{network} cannot hold 3 tiers x {env.availability_zones} availability zones",
+                   f"tapgen gives each subnet 1/{2 ** SUBNET_NEWBITS} of the VPC and AWS needs /28 or "
+                   f"larger; use a prefix from /16 to /{MAX_VPC_PREFIX}")
+        for other, other_network in seen:
+            if network.overlaps(other_network):
+                yield (path, f"{network} overlaps environments.{other}.vpc_cidr ({other_network})",
+                       "give every environment its own range so they can be peered")
+        seen.append((name, network))
+
+
+def _env_rules(path: str, env: Environment):
+    scaling = env.autoscaling
+    if not scaling.min <= scaling.desired <= scaling.max:
+        yield (f"{path}.autoscaling", f"needs min <= desired <= max, got min {scaling.min}, "
+               f"desired {scaling.desired}, max {scaling.max}", None)
+    db = env.database
+    if db.max_allocated_storage_gb and db.max_allocated_storage_gb <= db.allocated_storage_gb:
+        yield (f"{path}.database.max_allocated_storage_gb",
+               f"must be above allocated_storage_gb ({db.allocated_storage_gb}) or 0",
+               "0 turns storage autoscaling off")
+    if env.waivers and not env.production:
+        yield f"{path}.waivers", "waivers apply only to production environments", "remove them"
+
+
+def _production(path: str, env: Environment):
+    if not env.production:
+        return
+    satisfied = {
+        "deletion_protection": env.database.deletion_protection,
+        "multi_az": env.database.multi_az,
+        "flow_logs": env.flow_logs,
+        "log_retention": env.log_retention_days >= MIN_PRODUCTION_LOG_DAYS,
+    }
+    for rule, ok in satisfied.items():
+        reason = env.waivers.get(rule)
+        if not ok and reason is None:
+            yield (path, f"is production and needs {WAIVABLE[rule]}",
+                   f"or add waivers: {{{rule}: <reason>}} if this is deliberate")
+        elif ok and reason is not None:
+            yield f"{path}.waivers.{rule}", "waives nothing: the setting already meets the rule", "remove it"
+        elif reason is not None and len(reason.strip()) < MIN_WAIVER_REASON:
+            yield f"{path}.waivers.{rule}", "needs a specific reason", "say why this is acceptable"
+
+
+def _retention_order(spec: Spec):
+    envs = spec.environments
+    days = {name: env.database.backup_retention_days for name, env in envs.items()}
+    present = [name for name in PROMOTION_ORDER if name in envs]
+    for lower, higher in zip(present, present[1:], strict=False):
+        if days[higher] < days[lower]:
+            yield (f"environments.{higher}.database.backup_retention_days",
+                   f"{days[higher]} is less than {lower}'s {days[lower]}",
+                   f"retention must not decrease from {' to '.join(present)}")
+    for name, env in envs.items():
+        if not env.production:
+            continue
+        weaker = [other for other in envs if days[other] > days[name]]
+        if weaker:
+            yield (f"environments.{name}.database.backup_retention_days",
+                   f"production keeps backups {days[name]} days, less than {', '.join(weaker)}",
+                   "production must be at least as strict as every other environment")

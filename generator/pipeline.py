@@ -1,0 +1,50 @@
+"""The render pipeline: spec -> model -> context -> text -> checked files -> disk.
+
+Nothing is written until every file has been rendered and has passed the
+output checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .checks import Stack, check_stack
+from .context import build_context
+from .errors import OutputError, Problem, SpecError
+from .render import render_all
+from .spec import Spec, load_spec
+from .writer import Change, changes, unified_diff, write_atomic
+
+diff = unified_diff
+
+
+def render_files(spec_path: str | Path, resolve: str | None = None) -> tuple[Spec, dict[str, str]]:
+    """Load the spec and return the checked output files; raise a TapgenError on any problem."""
+    source, spec = load_spec(spec_path)
+    if resolve is not None and resolve not in spec.environments:
+        raise SpecError(source, [Problem("", f"there is no environment '{resolve}' to resolve",
+                                         hint="one of: " + ", ".join(spec.environments))])
+    return spec, render_spec(spec, Path(source).name, resolve)
+
+
+def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str, str]:
+    files = render_all(build_context(source, spec, resolve))
+    environments = None if resolve else list(spec.environments)
+    problems = check_stack(Stack(_terraform_files(files)), environments)
+    if problems:
+        raise OutputError("rendered output", problems)
+    return files
+
+
+def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
+    _, files = render_files(spec_path, resolve)
+    return write_atomic(files, out_dir)
+
+
+def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
+    _, files = render_files(spec_path, resolve)
+    return changes(files, out_dir)
+
+
+def _terraform_files(files: dict[str, str]) -> dict[str, str]:
+    return {name: text for name, text in files.items() if name.endswith(".tf")}

@@ -1,0 +1,57 @@
+"""Rendering the templates into file contents, in memory.
+
+One Jinja environment: StrictUndefined (a missing value is an error, never an
+empty string), no autoescaping (the output is HCL, escaped by the ``hcl``
+filters), whitespace control so templates read like the Terraform they produce.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import jinja2
+
+from .errors import OutputError, Problem
+from .hcl import hcl_attributes, hcl_key, hcl_string, hcl_value
+
+OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf")
+TEMPLATE_FILTERS = {
+    "hcl": hcl_value,
+    "hcl_string": hcl_string,
+    "hcl_key": hcl_key,
+    "hcl_attributes": hcl_attributes,
+}
+
+
+def template_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    # A wheel carries the templates inside the package; a source checkout keeps them at the top.
+    bundled = here / "templates"
+    return bundled if bundled.is_dir() else here.parent / "templates"
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir()),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(TEMPLATE_FILTERS)
+    return env
+
+
+def render_all(context: dict[str, object]) -> dict[str, str]:
+    """Every output file's text, keyed by file name."""
+    files = {}
+    for name in OUTPUT_FILES:
+        try:
+            files[name] = environment().get_template(f"{name}.j2").render(context)
+        except jinja2.TemplateError as error:
+            line = getattr(error, "lineno", None)
+            raise OutputError(f"templates/{name}.j2", [Problem("", f"template error: {error}", line)]) from None
+    return files

