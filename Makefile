@@ -2,13 +2,21 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-SPEC   ?= environments.yaml
-OUT    ?= out
+PYTHON    ?= python3
+VENV      ?= .venv
+BIN       := $(VENV)/bin
+SPEC      ?= environments.yaml
+OUT       ?= out
+TERRAFORM ?= terraform
+# WORKSPACE=<environment> for plan/apply/destroy; BACKEND_CONFIG=<file> overrides the spec's backend.
+WORKSPACE ?=
+BACKEND_CONFIG ?=
+AUTO_APPROVE ?=
 
-.PHONY: help install install-test render check test clean
+TF := $(TERRAFORM) -chdir=$(OUT)
+
+.PHONY: help install install-test render check test clean schema \
+        plan apply destroy fmt validate _workspace _terraform _init
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +42,50 @@ check: install ## Exit 1 with a diff if $(OUT)/ is not what $(SPEC) renders to
 
 test: install-test ## Run the whole test suite
 	$(BIN)/pytest
+
+schema: install ## Regenerate schema/tapgen.schema.json from the spec model
+	$(BIN)/tapgen schema > schema/tapgen.schema.json
+
+plan: _init ## Plan WORKSPACE=<env> into $(OUT)/<env>.tfplan
+	$(TF) plan -input=false -out=$(WORKSPACE).tfplan
+
+apply: plan ## Plan WORKSPACE=<env>, confirm, then apply exactly that plan
+	@$(call confirm,Apply this plan to $(WORKSPACE)?)
+	$(TF) apply -input=false $(WORKSPACE).tfplan
+
+destroy: _init ## Plan the destruction of WORKSPACE=<env>, confirm, then apply it
+	$(TF) plan -destroy -input=false -out=$(WORKSPACE).destroy.tfplan
+	@$(call confirm,DESTROY everything in $(WORKSPACE)?)
+	$(TF) apply -input=false $(WORKSPACE).destroy.tfplan
+
+fmt: _terraform ## Check that $(OUT)/ is terraform fmt-clean
+	$(TF) fmt -check -diff
+
+validate: install ## Check $(OUT)/ with tapgen (syntax, references, provider schema)
+	$(BIN)/tapgen validate $(OUT)
+
+# Every Terraform target starts from a current out/, in the right workspace.
+_init: _workspace _terraform render
+	$(TF) init -input=false $(if $(BACKEND_CONFIG),-backend-config=$(abspath $(BACKEND_CONFIG)))
+	$(TF) workspace select -or-create $(WORKSPACE)
+
+_workspace: install
+	@envs="$$($(BIN)/tapgen workspaces --spec $(SPEC))" || exit 2; \
+	if ! grep -qxF -- "$(WORKSPACE)" <<< "$$envs"; then \
+	  echo "$(if $(WORKSPACE),WORKSPACE=$(WORKSPACE) is not an environment of $(SPEC),WORKSPACE is required); use one of: $$(paste -sd ' ' <<< "$$envs")" >&2; \
+	  echo "  for example: make $(or $(firstword $(MAKECMDGOALS)),plan) WORKSPACE=$$(head -n1 <<< "$$envs")" >&2; \
+	  exit 2; \
+	fi
+
+_terraform:
+	@command -v $(TERRAFORM) >/dev/null 2>&1 || { \
+	  echo "$(TERRAFORM): command not found. Install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)" >&2; \
+	  echo "  or use OpenTofu: make ... TERRAFORM=tofu" >&2; exit 127; }
+
+# $(call confirm,question): ask on a terminal unless AUTO_APPROVE=1.
+define confirm
+if [ "$(AUTO_APPROVE)" != 1 ]; then read -r -p "$(1) Type yes to continue: " answer && [ "$$answer" = yes ] || { echo "Cancelled." >&2; exit 1; }; fi
+endef
 
 clean: ## Remove the venv and build and test leftovers
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import enum
 import functools
+import json
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from . import __version__, pipeline
+from . import __version__, pipeline, views
 from .errors import SpecError, TapgenError
+from .render import template_dir
+from .spec import Spec, load_spec, spec_json_schema
 
 
 class Exit(enum.IntEnum):
@@ -92,3 +95,78 @@ def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resol
     written = pipeline.render(spec_path, out_dir, resolve)
     summary = ", ".join(f"{c.kind}d {c.name}" for c in written) or "already up to date"
     click.echo(f"{out_dir}/: {summary}", err=True)
+
+
+def _load(spec_path: str) -> Spec:
+    return load_spec(spec_path)[1]
+
+
+def _environment(spec: Spec, name: str) -> str:
+    if name not in spec.environments:
+        raise click.BadParameter(f"no environment '{name}'; the spec defines: "
+                                 + ", ".join(spec.environments), param_hint="ENV")
+    return name
+
+
+@main.command()
+@spec_option
+@handle_errors
+def workspaces(spec_path: str) -> None:
+    """Print the spec's environments (Terraform workspaces), one a line."""
+    click.echo("\n".join(_load(spec_path).environments))
+
+
+@main.command()
+@spec_option
+@click.argument("env", required=False)
+@handle_errors
+def show(spec_path: str, env: str | None) -> None:
+    """Print every environment's effective settings side by side, or one environment's."""
+    spec = _load(spec_path)
+    names = [_environment(spec, env)] if env else None
+    click.echo(views.text_table(*views.settings_rows(spec, names)), nl=False)
+
+
+@main.command()
+@spec_option
+@click.argument("first", metavar="ENV_A")
+@click.argument("second", metavar="ENV_B")
+@handle_errors
+def diff(spec_path: str, first: str, second: str) -> None:
+    """Print the settings that differ between two environments."""
+    spec = _load(spec_path)
+    header, rows = views.differing_rows(spec, _environment(spec, first), _environment(spec, second))
+    if rows:
+        click.echo(views.text_table(header, rows), nl=False)
+    else:
+        click.echo(f"{first} and {second} have the same settings.", err=True)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec (for editor completion and checks)."""
+    click.echo(json.dumps(spec_json_schema(), indent=2))
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_SPEC)
+@handle_errors
+def init(path: Path) -> None:
+    """Write a commented starter spec to PATH (never over an existing file)."""
+    try:
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write((template_dir() / "starter.yaml").read_text(encoding="utf-8"))
+    except FileExistsError:
+        raise click.UsageError(f"{path} already exists; tapgen init never overwrites a spec") from None
+    except OSError as error:
+        raise click.UsageError(f"cannot write {path}: {error.strerror}") from None
+    click.echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT)
+@handle_errors
+def validate(directory: Path) -> None:
+    """Check existing Terraform (syntax, references, provider schema) without the spec."""
+    count = pipeline.validate_directory(directory)
+    click.echo(f"{directory}/: {count} files pass tapgen's checks.", err=True)

@@ -48,3 +48,15 @@ def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> l
 
 def _terraform_files(files: dict[str, str]) -> dict[str, str]:
     return {name: text for name, text in files.items() if name.endswith(".tf")}
+
+
+def validate_directory(directory: Path) -> int:
+    """Run the output checks on the .tf files of an existing directory; return how many."""
+    paths = sorted(directory.glob("*.tf")) if directory.is_dir() else []
+    if not paths:
+        raise OutputError(str(directory), [Problem("", "holds no .tf files")])
+    texts = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in paths}
+    problems = check_stack(Stack(texts))
+    if problems:
+        raise OutputError(str(directory), problems)
+    return len(paths)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from . import invariants
 from .errors import Problem, SpecError
-from .typed_yaml import Builder, setting
+from .typed_yaml import Builder, json_schema, setting
 from .yaml_source import Located, load_yaml
 
 NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
@@ -106,6 +106,22 @@ class Spec:
     health_check_path: str = setting("Path the load balancer polls on each app instance.",
                                      "/health", pattern=r"/[A-Za-z0-9._~/-]*")
     backend: Backend | None = setting("Where Terraform keeps its state (none: local state).", None)
+
+
+def spec_json_schema() -> dict:
+    """JSON Schema of the spec file, for editors (``tapgen schema``)."""
+    schema = json_schema(Spec)
+    # Any environment key may come from `defaults`, so neither lists required keys.
+    partial = json_schema(Environment, required=False)
+    schema["properties"]["environments"]["additionalProperties"] = partial
+    schema["properties"]["defaults"] = {"description": "Settings deep-merged under every environment.",
+                                        **partial}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "tapgen spec",
+        "description": "A HIPAA-minded AWS platform, one Terraform workspace per environment.",
+        **schema,
+    }
 
 
 def load_spec(path: str | Path) -> tuple[str, Spec]:

@@ -169,7 +169,7 @@ def json_schema(cls: type, *, required: bool = True) -> dict:
     for field in dataclasses.fields(cls):
         if not field.init:
             continue
-        properties[field.name] = _schema_for(hints[field.name], field)
+        properties[field.name] = _schema_for(hints[field.name], field, required)
         if required and not _has_default(field):
             needed.append(field.name)
     schema: dict = {"type": "object", "additionalProperties": False, "properties": properties}
@@ -178,21 +178,21 @@ def json_schema(cls: type, *, required: bool = True) -> dict:
     return schema
 
 
-def _schema_for(tp: Any, field: dataclasses.Field | None) -> dict:
+def _schema_for(tp: Any, field: dataclasses.Field | None, required: bool) -> dict:
     meta = field.metadata if field else {}
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     schema: dict
     if origin in (Union, types.UnionType):
         inner = next(a for a in args if a is not type(None))
-        schema = {"anyOf": [_schema_for(inner, None), {"type": "null"}]}
+        schema = {"anyOf": [_schema_for(inner, None, required), {"type": "null"}]}
     elif origin is Literal:
         schema = {"enum": list(args)}
     elif origin is dict:
-        schema = {"type": "object", "additionalProperties": _schema_for(args[1], None)}
+        schema = {"type": "object", "additionalProperties": _schema_for(args[1], None, required)}
         if meta.get("key_pattern"):
             schema["propertyNames"] = {"pattern": f"^(?:{meta['key_pattern']})$"}
     elif dataclasses.is_dataclass(tp):
-        schema = json_schema(tp)
+        schema = json_schema(tp, required=required)
     else:
         schema = {"type": {bool: "boolean", int: "integer", str: "string"}[tp]}
     for key, name in (("minimum", "minimum"), ("maximum", "maximum"), ("choices", "enum")):

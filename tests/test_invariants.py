@@ -44,7 +44,7 @@ def test_vpc_ranges(write_spec, cidr, message):
 
 def test_default_is_not_an_environment(write_spec):
     found = problems(write_spec, ("  dev:\n", "  default:\n"))
-    assert (10, "environments.default", "'default' is Terraform's own workspace, not an environment") in found
+    assert (line_of(DEFAULT_SPEC.read_text(), "  dev:"), "environments.default", "'default' is Terraform's own workspace, not an environment") in found
 
 
 def test_environment_names_must_be_workspace_names(write_spec):

@@ -1,0 +1,98 @@
+"""The commands beside render: workspaces, show, diff, schema, init, validate."""
+
+import json
+import shutil
+
+from generator.spec import load_spec
+
+from .helpers import DEFAULT_SPEC, OUT, ROOT, run_cli
+
+COMMITTED_SCHEMA = ROOT / "schema" / "tapgen.schema.json"
+
+
+def test_workspaces_lists_the_environments_one_a_line():
+    result = run_cli("workspaces", "--spec", DEFAULT_SPEC)
+    assert (result.exit_code, result.stdout) == (0, "dev\nstaging\nprod\n")
+
+
+def test_show_puts_effective_settings_side_by_side():
+    lines = run_cli("show", "--spec", DEFAULT_SPEC).stdout.splitlines()
+    assert lines[0].split() == ["setting", "dev", "staging", "prod"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    assert rows["database.backup_retention_days"] == ["1", "3", "7"]
+    assert rows["availability_zones"] == ["2", "2", "3"]  # dev and staging inherit it from defaults
+    assert rows["nat_gateways"] == ["single", "single", "per_az"]
+
+
+def test_show_one_environment():
+    lines = run_cli("show", "prod", "--spec", DEFAULT_SPEC).stdout.splitlines()
+    assert lines[0].split() == ["setting", "prod"]
+    assert "database.multi_az                  true" in lines
+
+
+def test_diff_lists_only_what_differs():
+    result = run_cli("diff", "dev", "staging", "--spec", DEFAULT_SPEC)
+    keys = [line.split()[0] for line in result.stdout.splitlines()[1:]]
+    assert "database.backup_retention_days" in keys and "flow_logs" in keys
+    assert "availability_zones" not in keys and "database.multi_az" not in keys
+    same = run_cli("diff", "dev", "dev", "--spec", DEFAULT_SPEC)
+    assert same.stdout == "" and "same settings" in same.stderr
+
+
+def test_unknown_environments_are_usage_errors():
+    for args in (["show", "qa"], ["diff", "dev", "qa"]):
+        result = run_cli(*args, "--spec", DEFAULT_SPEC)
+        assert result.exit_code == 2 and "no environment 'qa'; the spec defines: dev, staging, prod" in result.stderr
+
+
+def test_missing_spec_is_an_error_for_every_command(tmp_path):
+    for command in ("workspaces", "show"):
+        result = run_cli(command, "--spec", tmp_path / "none.yaml")
+        assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+def test_committed_schema_is_current_and_the_spec_points_at_it():
+    assert json.loads(run_cli("schema").stdout) == json.loads(COMMITTED_SCHEMA.read_text()), \
+        "schema/tapgen.schema.json is stale; run `make schema`"
+    assert DEFAULT_SPEC.read_text().splitlines()[0] == "# yaml-language-server: $schema=./schema/tapgen.schema.json"
+
+
+def test_schema_describes_every_key_the_loader_accepts():
+    schema = json.loads(run_cli("schema").stdout)
+    env = schema["properties"]["environments"]["additionalProperties"]
+    assert set(env["properties"]) >= {"vpc_cidr", "database", "waivers", "production"}
+    assert schema["properties"]["defaults"]["properties"].keys() == env["properties"].keys()
+    assert env["properties"]["log_retention_days"]["enum"][:3] == [1, 3, 5]
+
+
+def test_init_writes_a_starter_that_renders_and_never_overwrites(tmp_path):
+    spec = tmp_path / "environments.yaml"
+    assert run_cli("init", spec).exit_code == 0
+    _, loaded = load_spec(spec)
+    assert list(loaded.environments) == ["dev", "prod"]
+    assert run_cli("render", "--spec", spec, "--out", tmp_path / "out").exit_code == 0
+    spec.write_text("mine")
+    result = run_cli("init", spec)
+    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert spec.read_text() == "mine"
+
+
+def test_validate_passes_committed_output_and_flags_hand_edits(tmp_path):
+    assert run_cli("validate", OUT).exit_code == 0
+    edited = tmp_path / "edited"
+    shutil.copytree(OUT, edited)
+    outputs = edited / "outputs.tf"
+    outputs.write_text(outputs.read_text() + '\noutput "broken" {\n  value = aws_vpc.missing.id\n}\n')
+    result = run_cli("validate", edited)
+    assert result.exit_code == 1
+    assert "outputs.tf" in result.stderr and "output.broken: has no description" in result.stderr
+    assert "refers to undeclared aws_vpc.missing" in result.stderr
+
+
+def test_validate_reports_syntax_errors_and_empty_directories(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "x" {\n  cidr_block = \n}\n')
+    result = run_cli("validate", tmp_path)
+    assert result.exit_code == 1 and "main.tf:" in result.stderr and "not valid HCL" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "holds no .tf files" in run_cli("validate", empty).stderr

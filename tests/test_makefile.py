@@ -1,0 +1,104 @@
+"""The Makefile's Terraform workflow, with a recording script standing in for terraform.
+
+A recorder is the only test double in the suite: real providers cannot be
+downloaded here, and what matters is which Terraform calls are made, in order.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .helpers import ROOT
+
+RECORDER = """#!/bin/sh
+echo "$(basename "$PWD") $*" >> "$TF_LOG_FILE"
+"""
+
+
+@pytest.fixture
+def make(tmp_path: Path):
+    """Run make in the repository, with tapgen from this interpreter and terraform recorded."""
+    tapgen = Path(sys.executable).with_name("tapgen")
+    if shutil.which("make") is None or not tapgen.exists():
+        pytest.skip("needs make and the installed tapgen console script")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "tapgen").symlink_to(tapgen)
+    (venv / ".installed").touch()  # newer than pyproject.toml, so make installs nothing
+    recorder = tmp_path / "terraform"
+    recorder.write_text(RECORDER)
+    recorder.chmod(0o755)
+    log = tmp_path / "calls.log"
+
+    def run(*args: str, input: str | None = None) -> tuple[subprocess.CompletedProcess, list[str]]:
+        done = subprocess.run(
+            # Later assignments win, so a test's own TERRAFORM=... overrides the recorder.
+            ["make", "--no-print-directory", f"VENV={venv}", f"OUT={tmp_path / 'out'}",
+             f"TERRAFORM={recorder}", *args],
+            cwd=ROOT, capture_output=True, text=True, input=input,
+            env={**os.environ, "TF_LOG_FILE": str(log)},
+        )
+        calls = log.read_text().splitlines() if log.exists() else []
+        return done, calls
+
+    return run
+
+
+def test_plan_needs_a_known_workspace_before_any_terraform_call(make):
+    for args in (["plan"], ["plan", "WORKSPACE=nope"], ["apply", "WORKSPACE=default"]):
+        done, calls = make(*args)
+        assert done.returncode != 0
+        assert "use one of: dev staging prod" in done.stderr
+        assert calls == []
+
+
+PLAN_CALLS = [
+    "out -chdir={out} init -input=false",
+    "out -chdir={out} workspace select -or-create staging",
+    "out -chdir={out} plan -input=false -out=staging.tfplan",
+]
+
+
+def expected(calls: list[str], out: Path) -> list[str]:
+    # The recorder logs the folder it runs in (the repository) and its arguments.
+    return [call.replace("out -chdir", f"{ROOT.name} -chdir").format(out=out) for call in calls]
+
+
+def test_plan_renders_then_inits_selects_and_saves_a_plan(make, tmp_path):
+    done, calls = make("plan", "WORKSPACE=staging")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "tap_stack.tf").is_file()
+    assert calls == expected(PLAN_CALLS, tmp_path / "out")
+
+
+def test_apply_applies_the_saved_plan_after_confirmation(make, tmp_path):
+    done, calls = make("apply", "WORKSPACE=staging", input="yes\n")
+    assert done.returncode == 0, done.stderr
+    apply = f"{ROOT.name} -chdir={tmp_path / 'out'} apply -input=false staging.tfplan"
+    assert calls == [*expected(PLAN_CALLS, tmp_path / "out"), apply]
+
+
+def test_apply_stops_without_confirmation(make, tmp_path):
+    done, calls = make("apply", "WORKSPACE=staging", input="no\n")
+    assert done.returncode != 0 and "Cancelled." in done.stderr
+    assert calls == expected(PLAN_CALLS, tmp_path / "out")
+
+
+def test_backend_config_file_is_passed_to_init(make, tmp_path):
+    config = tmp_path / "backend.hcl"
+    config.write_text('bucket = "x"\n')
+    done, calls = make("plan", "WORKSPACE=dev", f"BACKEND_CONFIG={config}")
+    assert done.returncode == 0, done.stderr
+    assert calls[0].endswith(f"init -input=false -backend-config={config}")
+
+
+def test_a_missing_terraform_binary_is_explained(make):
+    done, calls = make("plan", "WORKSPACE=dev", "TERRAFORM=no-such-terraform")
+    assert done.returncode != 0
+    assert "no-such-terraform: command not found" in done.stderr and "TERRAFORM=tofu" in done.stderr
