@@ -12,10 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .hcl import hcl_value
-from .invariants import SUBNET_NEWBITS
+from .invariants import SUBNET_NEWBITS, WAIVABLE
+from .skips import skip_reason
 from .spec import Environment, Spec
 
 COMPLIANCE = "HIPAA"
+SUBNET_TIERS = ("public", "app", "database")
+# Regions that deliver ALB access logs as a regional ELB account (those opened before August
+# 2022); newer regions accept only the logdelivery.elasticloadbalancing.amazonaws.com principal.
+ELB_ACCOUNT_REGIONS = frozenset({
+    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-southeast-1", "ap-southeast-2", "ca-central-1", "cn-north-1", "cn-northwest-1",
+    "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1",
+    "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
+})
 
 
 def environment_settings(env: Environment) -> dict[str, object]:
@@ -69,13 +79,43 @@ class EnvSettings:
 def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[str, object]:
     """The template context for ``spec``; ``resolved`` names an environment to inline."""
     settings = {name: environment_settings(env) for name, env in spec.environments.items()}
+    scanned = {resolved: spec.environments[resolved]} if resolved else spec.environments
+
+    def checkov_skips(*checks: str) -> list[tuple[str, str]]:
+        reasons = ((check, skip_reason(check, scanned)) for check in checks)
+        return [(check, reason) for check, reason in reasons if reason]
+
+    slots = 2 ** SUBNET_NEWBITS // 4  # each tier's block leaves a quarter of the range free
     return {
         "source": source,
         "spec": spec,
         "resolved": resolved,
         "settings": settings,
         "env": EnvSettings(settings, resolved),
-        "workspace": hcl_value(resolved) if resolved else "terraform.workspace",
+        "waivers": {name: [f"Waived production rule {rule} ({WAIVABLE[rule]}): {reason}"
+                           for rule, reason in env.waivers.items()]
+                    for name, env in spec.environments.items()},
+        "checkov_skips": checkov_skips,
         "compliance": COMPLIANCE,
         "subnet_newbits": SUBNET_NEWBITS,
+        "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
+        "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
+        "backend": _backend(spec),
     }
+
+
+def _backend(spec: Spec) -> dict[str, object] | None:
+    backend = spec.backend
+    if backend is None:
+        return None
+    values = {
+        "bucket": backend.bucket,
+        "key": backend.key,
+        "region": backend.region or spec.region,
+        "workspace_key_prefix": backend.workspace_key_prefix or spec.project,
+        "encrypt": True,
+        "use_lockfile": backend.use_lockfile,
+    }
+    if backend.kms_key_id:
+        values["kms_key_id"] = backend.kms_key_id
+    return values

@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# A backslash or quote, a control, invisible or bidirectional-override character (so a
-# reviewer sees what Terraform sees), or the start of a template sequence.
-_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[$%]\{')
+# Control, invisible and bidirectional-override characters are written as escapes so that a
+# reviewer sees what Terraform sees.
+_UNSEEN = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+_NEEDS_ESCAPE = re.compile(rf'[\\"{_UNSEEN}]|[$%]\{{')
+_COMMENT_ESCAPE = re.compile(rf"[{_UNSEEN}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -27,6 +29,11 @@ def _escape(match: re.Match[str]) -> str:
 def hcl_string(value: str) -> str:
     """Quote ``value`` as an HCL string literal that evaluates to exactly ``value``."""
     return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
+
+
+def hcl_comment(text: str) -> str:
+    """Text safe to place after ``#``: one line, with control and invisible characters escaped."""
+    return _COMMENT_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def hcl_key(key: str) -> str:

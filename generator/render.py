@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .errors import OutputError, Problem
-from .hcl import hcl_attributes, hcl_key, hcl_string, hcl_value
+from .hcl import hcl_attributes, hcl_comment, hcl_key, hcl_string, hcl_value
 
 OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf")
 TEMPLATE_FILTERS = {
@@ -21,6 +21,7 @@ TEMPLATE_FILTERS = {
     "hcl_string": hcl_string,
     "hcl_key": hcl_key,
     "hcl_attributes": hcl_attributes,
+    "hcl_comment": hcl_comment,
 }
 
 

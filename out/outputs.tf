@@ -2,11 +2,69 @@
 # Do not edit by hand: change the spec and run `tapgen render`.
 
 output "environment" {
-  description = "The environment (Terraform workspace) this state belongs to."
+  description = "Workspace (environment) this stack was planned for."
   value       = local.environment
 }
 
 output "vpc_id" {
-  description = "The ID of the VPC."
+  description = "ID of the VPC."
   value       = aws_vpc.this.id
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets (ALB tier), one per AZ."
+  value       = [for s in aws_subnet.public : s.id]
+}
+
+output "app_subnet_ids" {
+  description = "IDs of the private application subnets, one per AZ."
+  value       = [for s in aws_subnet.app : s.id]
+}
+
+output "database_subnet_ids" {
+  description = "IDs of the isolated database subnets, one per AZ."
+  value       = [for s in aws_subnet.database : s.id]
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the application load balancer."
+  value       = aws_lb.this.dns_name
+}
+
+output "alb_access_logs_bucket" {
+  description = "Name of the S3 bucket receiving ALB access logs."
+  value       = aws_s3_bucket.alb_logs.id
+}
+
+output "asg_name" {
+  description = "Name of the application Auto Scaling group."
+  value       = aws_autoscaling_group.app.name
+}
+
+output "db_endpoint" {
+  description = "Connection endpoint (host:port) of the PostgreSQL instance."
+  value       = aws_db_instance.this.endpoint
+}
+
+output "db_master_user_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding the RDS-managed master credentials."
+  value       = aws_db_instance.this.master_user_secret[0].secret_arn
+}
+
+output "kms_key_arns" {
+  description = "ARNs of the customer-managed KMS keys, by purpose (data, logs)."
+  value = {
+    data = aws_kms_key.data.arn
+    logs = aws_kms_key.logs.arn
+  }
+}
+
+output "log_group_names" {
+  description = "Names of the CloudWatch log groups, by purpose."
+  value       = { for k, lg in aws_cloudwatch_log_group.this : k => lg.name }
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic that receives CloudWatch alarm notifications."
+  value       = aws_sns_topic.alarms.arn
 }

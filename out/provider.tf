@@ -2,6 +2,8 @@
 # Do not edit by hand: change the spec and run `tapgen render`.
 
 terraform {
+  # 1.10 is the first release with S3-native state locking (use_lockfile), which the
+  # tapgen-generated backend relies on.
   required_version = ">= 1.10"
 
   required_providers {

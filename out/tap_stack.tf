@@ -2,6 +2,10 @@
 # Do not edit by hand: change the spec and run `tapgen render`.
 
 locals {
+  project = "healthcare-app"
+  owner   = "platform-team"
+
+  # One entry per environment (Terraform workspace), rendered from the spec.
   environments = {
     dev = {
       production                 = false
@@ -19,7 +23,7 @@ locals {
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.t3.micro"
       db_allocated_storage       = 20
-      db_max_allocated_storage   = 0
+      db_max_allocated_storage   = 100
       db_backup_retention_period = 1
       db_multi_az                = false
       db_deletion_protection     = false
@@ -40,7 +44,7 @@ locals {
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.t3.small"
       db_allocated_storage       = 50
-      db_max_allocated_storage   = 0
+      db_max_allocated_storage   = 200
       db_backup_retention_period = 3
       db_multi_az                = false
       db_deletion_protection     = false
@@ -68,24 +72,1179 @@ locals {
     }
   }
 
+  # An unknown workspace (including "default") falls back to the first environment's values only
+  # so that every expression still evaluates; terraform_data.workspace_guard then fails the plan
+  # with one readable error instead of a cascade of "Invalid index" errors.
   environment = terraform.workspace
-  env         = local.environments[terraform.workspace]
+  env         = lookup(local.environments, terraform.workspace, local.environments["dev"])
   name_prefix = "${local.project}-${local.environment}"
-  project     = "healthcare-app"
 
+  # Applied through the provider's default_tags. Also used where default_tags do not reach:
+  # ASG instance tags and launch-template tag specifications.
   tags = {
     Project     = local.project
     Environment = local.environment
-    Owner       = "platform-team"
+    Owner       = local.owner
     ManagedBy   = "terraform"
     Compliance  = "HIPAA"
   }
+
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  # Each tier owns a block of equal subnet slots and AZ n takes slot n of its block, so adding an
+  # AZ never renumbers an existing subnet. A /16 VPC gets /21 subnets.
+  subnet_newbits     = 5
+  subnet_tier_offset = { public = 0, app = 8, database = 16 }
+
+  azs      = slice(data.aws_availability_zones.available.names, 0, local.env.az_count)
+  az_index = { for i, az in local.azs : az => i }
+
+  # The first nat_gateway_count AZs get a NAT gateway; app subnets in other AZs use the first one.
+  nat_azs = slice(local.azs, 0, local.env.nat_gateway_count)
+
+  ami_id         = coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))
+  db_identifier  = "${local.name_prefix}-postgres"
+  alb_log_prefix = "alb"
+
+  log_groups = merge(
+    {
+      app        = "/${local.name_prefix}/app"
+      postgresql = "/aws/rds/instance/${local.db_identifier}/postgresql"
+      upgrade    = "/aws/rds/instance/${local.db_identifier}/upgrade"
+    },
+    local.env.flow_logs_enabled ? { vpc_flow_logs = "/${local.name_prefix}/vpc-flow-logs" } : {},
+  )
+
+  alarms = {
+    rds-cpu-high = {
+      description = "RDS CPU utilisation above 80% for 15 minutes."
+      namespace   = "AWS/RDS"
+      metric_name = "CPUUtilization"
+      statistic   = "Average"
+      comparison  = "GreaterThanThreshold"
+      threshold   = 80
+      periods     = 3
+      dimensions  = { DBInstanceIdentifier = local.db_identifier }
+    }
+    rds-free-storage-low = {
+      description = "RDS free storage below 10% of allocated storage."
+      namespace   = "AWS/RDS"
+      metric_name = "FreeStorageSpace"
+      statistic   = "Minimum"
+      comparison  = "LessThanThreshold"
+      threshold   = local.env.db_allocated_storage * 1073741824 / 10
+      periods     = 1
+      dimensions  = { DBInstanceIdentifier = local.db_identifier }
+    }
+    alb-elb-5xx = {
+      description = "ALB-generated 5xx responses above 10 in 5 minutes."
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_ELB_5XX_Count"
+      statistic   = "Sum"
+      comparison  = "GreaterThanThreshold"
+      threshold   = 10
+      periods     = 1
+      dimensions  = { LoadBalancer = aws_lb.this.arn_suffix }
+    }
+    alb-target-5xx = {
+      description = "Application (target) 5xx responses above 10 in 5 minutes."
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_Target_5XX_Count"
+      statistic   = "Sum"
+      comparison  = "GreaterThanThreshold"
+      threshold   = 10
+      periods     = 1
+      dimensions  = { LoadBalancer = aws_lb.this.arn_suffix }
+    }
+    alb-unhealthy-hosts = {
+      description = "At least one unhealthy target for 10 minutes."
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "UnHealthyHostCount"
+      statistic   = "Maximum"
+      comparison  = "GreaterThanThreshold"
+      threshold   = 0
+      periods     = 2
+      dimensions = {
+        TargetGroup  = aws_lb_target_group.app.arn_suffix
+        LoadBalancer = aws_lb.this.arn_suffix
+      }
+    }
+  }
 }
 
+################################################################################
+# Workspace Guard
+################################################################################
+
+# terraform_data comes from the built-in terraform provider, so the guard needs no cloud access.
+# A precondition failure is a single plan-time error that names the valid workspaces.
+resource "terraform_data" "workspace_guard" {
+  lifecycle {
+    precondition {
+      condition     = contains(keys(local.environments), terraform.workspace)
+      error_message = "Workspace \"${terraform.workspace}\" is not an environment of this stack. Valid workspaces: ${join(", ", keys(local.environments))}. Run: terraform workspace select <name>."
+    }
+  }
+}
+
+################################################################################
+# Data Sources
+################################################################################
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+
+  # Allowlist the region's lettered AZs by name: keeps Local and Wavelength Zones out and makes
+  # the candidate set explicit.
+  filter {
+    name   = "zone-name"
+    values = [for letter in ["a", "b", "c", "d", "e", "f"] : "${var.aws_region}${letter}"]
+  }
+}
+
+data "aws_ssm_parameter" "al2023" {
+  count = var.ami_id == null ? 1 : 0
+
+  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+}
+
+
+# Regions opened before August 2022 deliver ALB access logs as a regional ELB account; newer
+# regions use the log-delivery service principal granted alongside it.
+data "aws_elb_service_account" "this" {}
+
+################################################################################
+# KMS
+################################################################################
+
+# Key administration stays with the account: IAM policies decide who may use the keys, and the
+# account can never lock itself out of them.
+data "aws_iam_policy_document" "kms_data" {
+  #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
+  statement {
+    sid       = "EnableAccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "kms_logs" {
+  source_policy_documents = [data.aws_iam_policy_document.kms_data.json]
+
+  statement {
+    sid = "AllowCloudWatchLogsForThisStack"
+    actions = [
+      "kms:Encrypt*",
+      "kms:Decrypt*",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:Describe*",
+    ]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.aws_region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values = [
+        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/${local.name_prefix}/*",
+        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/aws/rds/instance/${local.db_identifier}/*",
+      ]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudWatchAlarmsToPublishToEncryptedTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name_prefix}-*"]
+    }
+  }
+}
+
+# Encrypts data at rest: RDS storage, Performance Insights, the RDS-managed master secret and
+# the application EBS volumes.
+resource "aws_kms_key" "data" {
+  description             = "${local.name_prefix} data at rest (RDS, Performance Insights, master secret, EBS)"
+  deletion_window_in_days = local.env.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_data.json
+
+  tags = { Name = "${local.name_prefix}-data" }
+}
+
+resource "aws_kms_alias" "data" {
+  name          = "alias/${local.name_prefix}-data"
+  target_key_id = aws_kms_key.data.key_id
+}
+
+# Encrypts telemetry: CloudWatch log groups and the alarm SNS topic. Kept apart from the data key
+# so that the logs and CloudWatch service principals never get access to PHI-bearing data.
+resource "aws_kms_key" "logs" {
+  description             = "${local.name_prefix} logs and alarms (CloudWatch Logs, SNS)"
+  deletion_window_in_days = local.env.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_logs.json
+
+  tags = { Name = "${local.name_prefix}-logs" }
+}
+
+resource "aws_kms_alias" "logs" {
+  name          = "alias/${local.name_prefix}-logs"
+  target_key_id = aws_kms_key.logs.key_id
+}
+
+# A stack-specific Auto Scaling service-linked role, so the data key is granted to this stack's
+# role only instead of the account-wide AWSServiceRoleForAutoScaling.
+resource "aws_iam_service_linked_role" "autoscaling" {
+  aws_service_name = "autoscaling.amazonaws.com"
+  custom_suffix    = local.name_prefix
+  description      = "Launches ${local.name_prefix} instances with CMK-encrypted EBS volumes"
+}
+
+# Auto Scaling needs a grant (not an IAM policy) to create encrypted volumes with a CMK.
+resource "aws_kms_grant" "autoscaling" {
+  name              = "${local.name_prefix}-autoscaling-ebs"
+  key_id            = aws_kms_key.data.key_id
+  grantee_principal = aws_iam_service_linked_role.autoscaling.arn
+  operations = [
+    "Encrypt",
+    "Decrypt",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "DescribeKey",
+    "CreateGrant",
+  ]
+}
+
+################################################################################
+# Network
+################################################################################
+
 resource "aws_vpc" "this" {
+  #checkov:skip=CKV2_AWS_11:no VPC flow logs in dev (not production); tapgen requires it in production
   cidr_block           = local.env.vpc_cidr
   enable_dns_support   = true
   enable_dns_hostnames = true
 
+  tags = { Name = local.name_prefix }
+}
+
+# Adopting the default security group with no rules removes all of its traffic.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-default-deny" }
+}
+
+resource "aws_subnet" "public" {
+  for_each = local.az_index
+
+  vpc_id                  = aws_vpc.this.id
+  availability_zone       = each.key
+  cidr_block              = cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.public + each.value)
+  map_public_ip_on_launch = false
+
+  tags = { Name = "${local.name_prefix}-public-${each.key}", Tier = "public" }
+}
+
+resource "aws_subnet" "app" {
+  for_each = local.az_index
+
+  vpc_id                  = aws_vpc.this.id
+  availability_zone       = each.key
+  cidr_block              = cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.app + each.value)
+  map_public_ip_on_launch = false
+
+  tags = { Name = "${local.name_prefix}-app-${each.key}", Tier = "app" }
+}
+
+resource "aws_subnet" "database" {
+  for_each = local.az_index
+
+  vpc_id                  = aws_vpc.this.id
+  availability_zone       = each.key
+  cidr_block              = cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.database + each.value)
+  map_public_ip_on_launch = false
+
+  tags = { Name = "${local.name_prefix}-database-${each.key}", Tier = "database" }
+}
+
+resource "aws_internet_gateway" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = { Name = local.name_prefix }
+}
+
+resource "aws_eip" "nat" {
+  for_each = toset(local.nat_azs)
+
+  domain = "vpc"
+
+  tags = { Name = "${local.name_prefix}-nat-${each.key}" }
+
+  depends_on = [aws_internet_gateway.this]
+}
+
+resource "aws_nat_gateway" "this" {
+  for_each = toset(local.nat_azs)
+
+  allocation_id = aws_eip.nat[each.key].id
+  subnet_id     = aws_subnet.public[each.key].id
+
+  tags = { Name = "${local.name_prefix}-${each.key}" }
+
+  depends_on = [aws_internet_gateway.this]
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-public", Tier = "public" }
+}
+
+resource "aws_route" "public_internet_gateway" {
+  route_table_id         = aws_route_table.public.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.this.id
+}
+
+resource "aws_route_table_association" "public" {
+  for_each = aws_subnet.public
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_route_table" "app" {
+  for_each = local.az_index
+
+  vpc_id = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-app-${each.key}", Tier = "app" }
+}
+
+resource "aws_route" "app_nat_gateway" {
+  for_each = local.az_index
+
+  route_table_id         = aws_route_table.app[each.key].id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.this[contains(local.nat_azs, each.key) ? each.key : local.nat_azs[0]].id
+}
+
+resource "aws_route_table_association" "app" {
+  for_each = aws_subnet.app
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.app[each.key].id
+}
+
+# No routes beyond the implicit local route: the database tier cannot reach the internet.
+resource "aws_route_table" "database" {
+  vpc_id = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-database", Tier = "database" }
+}
+
+resource "aws_route_table_association" "database" {
+  for_each = aws_subnet.database
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.database.id
+}
+
+################################################################################
+# VPC Flow Logs
+################################################################################
+
+data "aws_iam_policy_document" "flow_logs_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:ec2:${var.aws_region}:${local.account_id}:vpc-flow-log/*"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "flow_logs" {
+  count = local.env.flow_logs_enabled ? 1 : 0
+
+  statement {
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "logs:DescribeLogStreams",
+    ]
+    resources = [
+      aws_cloudwatch_log_group.this["vpc_flow_logs"].arn,
+      "${aws_cloudwatch_log_group.this["vpc_flow_logs"].arn}:*",
+    ]
+  }
+}
+
+resource "aws_iam_role" "flow_logs" {
+  count = local.env.flow_logs_enabled ? 1 : 0
+
+  name               = "${local.name_prefix}-vpc-flow-logs"
+  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+
+  tags = { Name = "${local.name_prefix}-vpc-flow-logs" }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  count = local.env.flow_logs_enabled ? 1 : 0
+
+  name   = "write-vpc-flow-logs"
+  role   = aws_iam_role.flow_logs[0].id
+  policy = data.aws_iam_policy_document.flow_logs[0].json
+}
+
+resource "aws_flow_log" "this" {
+  count = local.env.flow_logs_enabled ? 1 : 0
+
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.this["vpc_flow_logs"].arn
+  iam_role_arn             = aws_iam_role.flow_logs[0].arn
+  max_aggregation_interval = 60
+
   tags = { Name = "${local.name_prefix}-vpc" }
+}
+
+################################################################################
+# Security Groups
+################################################################################
+
+resource "aws_security_group" "alb" {
+  name        = "${local.name_prefix}-alb"
+  description = "ALB: HTTPS (and HTTP redirect) from allowed CIDRs, forwards to app instances"
+  vpc_id      = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-alb" }
+}
+
+resource "aws_security_group" "app" {
+  name        = "${local.name_prefix}-app"
+  description = "App instances: app port from the ALB only"
+  vpc_id      = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-app" }
+}
+
+resource "aws_security_group" "db" {
+  name        = "${local.name_prefix}-db"
+  description = "PostgreSQL: 5432 from app instances only, no egress"
+  vpc_id      = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-db" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_https" {
+  for_each = toset(var.allowed_ingress_cidrs)
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS from ${each.value}"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = each.value
+
+  tags = { Name = "${local.name_prefix}-alb-https" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+  #checkov:skip=CKV_AWS_260:Port 80 only reaches the listener that answers HTTP 301 to HTTPS; no content is served over HTTP
+  for_each = toset(var.allowed_ingress_cidrs)
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP from ${each.value}, redirected to HTTPS"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_ipv4         = each.value
+
+  tags = { Name = "${local.name_prefix}-alb-http" }
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_app" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "Traffic and health checks to app instances"
+  ip_protocol                  = "tcp"
+  from_port                    = var.app_port
+  to_port                      = var.app_port
+  referenced_security_group_id = aws_security_group.app.id
+
+  tags = { Name = "${local.name_prefix}-alb-to-app" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
+  security_group_id            = aws_security_group.app.id
+  description                  = "App port from the ALB"
+  ip_protocol                  = "tcp"
+  from_port                    = var.app_port
+  to_port                      = var.app_port
+  referenced_security_group_id = aws_security_group.alb.id
+
+  tags = { Name = "${local.name_prefix}-app-from-alb" }
+}
+
+resource "aws_vpc_security_group_egress_rule" "app_https" {
+  security_group_id = aws_security_group.app.id
+  description       = "HTTPS to AWS APIs (SSM, CloudWatch) and package repositories via NAT"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = { Name = "${local.name_prefix}-app-https" }
+}
+
+resource "aws_vpc_security_group_egress_rule" "app_to_db" {
+  security_group_id            = aws_security_group.app.id
+  description                  = "PostgreSQL to the database"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = aws_security_group.db.id
+
+  tags = { Name = "${local.name_prefix}-app-to-db" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
+  security_group_id            = aws_security_group.db.id
+  description                  = "PostgreSQL from app instances"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = aws_security_group.app.id
+
+  tags = { Name = "${local.name_prefix}-db-from-app" }
+}
+
+################################################################################
+# ALB Access Logs Bucket
+################################################################################
+
+resource "aws_s3_bucket" "alb_logs" {
+  #checkov:skip=CKV_AWS_145:ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS
+  #checkov:skip=CKV_AWS_18:Terminal log bucket; logging it to another bucket would only move the gap. Reads are audited with CloudTrail
+  #checkov:skip=CKV_AWS_144:Operational access logs with a fixed expiry; cross-region replication is not required for them
+  bucket = "${local.name_prefix}-alb-logs-${local.account_id}-${var.aws_region}"
+
+  tags = { Name = "${local.name_prefix}-alb-logs" }
+}
+
+resource "aws_s3_bucket_public_access_block" "alb_logs" {
+  bucket = aws_s3_bucket.alb_logs.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "alb_logs" {
+  bucket = aws_s3_bucket.alb_logs.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "alb_logs" {
+  bucket = aws_s3_bucket.alb_logs.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "alb_logs" {
+  bucket = aws_s3_bucket.alb_logs.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "alb_logs" {
+  bucket = aws_s3_bucket.alb_logs.id
+
+  rule {
+    id     = "expire-access-logs"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = local.env.log_retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.alb_logs]
+}
+
+# Object-created events go to EventBridge so log delivery can be monitored.
+resource "aws_s3_bucket_notification" "alb_logs" {
+  bucket      = aws_s3_bucket.alb_logs.id
+  eventbridge = true
+}
+
+data "aws_iam_policy_document" "alb_logs" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.alb_logs.arn, "${aws_s3_bucket.alb_logs.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "DenyOutdatedTLS"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.alb_logs.arn, "${aws_s3_bucket.alb_logs.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "NumericLessThan"
+      variable = "s3:TlsVersion"
+      values   = ["1.2"]
+    }
+  }
+
+  # Regions opened in or after August 2022 deliver ALB logs as this service principal.
+  statement {
+    sid       = "AllowELBLogDeliveryServicePrincipal"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.alb_logs.arn}/${local.alb_log_prefix}/AWSLogs/${local.account_id}/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
+    }
+  }
+
+  # Regions opened before August 2022 deliver as the regional ELB account instead.
+  statement {
+    sid       = "AllowELBLogDeliveryRegionalAccount"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.alb_logs.arn}/${local.alb_log_prefix}/AWSLogs/${local.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.this.arn]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "alb_logs" {
+  bucket = aws_s3_bucket.alb_logs.id
+  policy = data.aws_iam_policy_document.alb_logs.json
+
+  depends_on = [aws_s3_bucket_public_access_block.alb_logs]
+}
+
+################################################################################
+# Application Load Balancer
+################################################################################
+
+resource "aws_lb" "this" {
+  #checkov:skip=CKV_AWS_150:no ALB deletion protection in dev, staging (not production); it is on in production
+  #checkov:skip=CKV2_AWS_28:WAF is the edge layer owned by the platform team; attach its web ACL with aws_wafv2_web_acl_association
+  name                       = "${local.name_prefix}-alb"
+  internal                   = false
+  load_balancer_type         = "application"
+  security_groups            = [aws_security_group.alb.id]
+  subnets                    = [for s in aws_subnet.public : s.id]
+  drop_invalid_header_fields = true
+  enable_deletion_protection = local.env.production
+
+  access_logs {
+    bucket  = aws_s3_bucket.alb_logs.id
+    prefix  = local.alb_log_prefix
+    enabled = true
+  }
+
+  tags = { Name = "${local.name_prefix}-alb" }
+
+  depends_on = [aws_s3_bucket_policy.alb_logs]
+}
+
+resource "aws_lb_target_group" "app" {
+  name                 = "${local.name_prefix}-app"
+  vpc_id               = aws_vpc.this.id
+  target_type          = "instance"
+  protocol             = "HTTP"
+  port                 = var.app_port
+  deregistration_delay = 30
+
+  health_check {
+    enabled             = true
+    protocol            = "HTTP"
+    port                = "traffic-port"
+    path                = var.health_check_path
+    matcher             = "200-399"
+    interval            = 30
+    timeout             = 5
+    healthy_threshold   = 3
+    unhealthy_threshold = 3
+  }
+
+  tags = { Name = "${local.name_prefix}-app" }
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+
+  routing_http_response_strict_transport_security_header_value = "max-age=31536000; includeSubDomains"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app.arn
+  }
+
+  tags = { Name = "${local.name_prefix}-https" }
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type = "redirect"
+
+    redirect {
+      port        = "443"
+      protocol    = "HTTPS"
+      status_code = "HTTP_301"
+    }
+  }
+
+  tags = { Name = "${local.name_prefix}-http-redirect" }
+}
+
+################################################################################
+# Compute
+################################################################################
+
+data "aws_iam_policy_document" "app_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "app" {
+  name               = "${local.name_prefix}-app"
+  description        = "Application instances: SSM management and CloudWatch agent"
+  assume_role_policy = data.aws_iam_policy_document.app_assume.json
+
+  tags = { Name = "${local.name_prefix}-app" }
+}
+
+resource "aws_iam_role_policy_attachment" "app" {
+  for_each = {
+    ssm        = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    cloudwatch = "arn:${local.partition}:iam::aws:policy/CloudWatchAgentServerPolicy"
+  }
+
+  role       = aws_iam_role.app.name
+  policy_arn = each.value
+}
+
+resource "aws_iam_instance_profile" "app" {
+  name = "${local.name_prefix}-app"
+  role = aws_iam_role.app.name
+
+  tags = { Name = "${local.name_prefix}-app" }
+}
+
+resource "aws_launch_template" "app" {
+  name                   = "${local.name_prefix}-app"
+  description            = "${local.name_prefix} application instances"
+  image_id               = local.ami_id
+  instance_type          = local.env.instance_type
+  ebs_optimized          = true
+  update_default_version = true
+
+  iam_instance_profile {
+    arn = aws_iam_instance_profile.app.arn
+  }
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      volume_type           = "gp3"
+      volume_size           = 20
+      encrypted             = true
+      kms_key_id            = aws_kms_key.data.arn
+      delete_on_termination = true
+    }
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  monitoring {
+    enabled = true
+  }
+
+  network_interfaces {
+    device_index                = 0
+    associate_public_ip_address = false
+    delete_on_termination       = true
+    security_groups             = [aws_security_group.app.id]
+  }
+
+  dynamic "tag_specifications" {
+    for_each = toset(["instance", "volume", "network-interface"])
+
+    content {
+      resource_type = tag_specifications.value
+      tags          = merge(local.tags, { Name = "${local.name_prefix}-app" })
+    }
+  }
+
+  tags = { Name = "${local.name_prefix}-app" }
+}
+
+resource "aws_autoscaling_group" "app" {
+  name                      = "${local.name_prefix}-app"
+  vpc_zone_identifier       = [for s in aws_subnet.app : s.id]
+  min_size                  = local.env.asg_min_size
+  max_size                  = local.env.asg_max_size
+  desired_capacity          = local.env.asg_desired_capacity
+  health_check_type         = "ELB"
+  health_check_grace_period = 300
+  target_group_arns         = [aws_lb_target_group.app.arn]
+  service_linked_role_arn   = aws_iam_service_linked_role.autoscaling.arn
+  enabled_metrics           = ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalInstances"]
+
+  launch_template {
+    id      = aws_launch_template.app.id
+    version = aws_launch_template.app.latest_version
+  }
+
+  instance_refresh {
+    strategy = "Rolling"
+
+    preferences {
+      min_healthy_percentage = 50
+      instance_warmup        = 300
+    }
+  }
+
+  dynamic "tag" {
+    for_each = merge(local.tags, { Name = "${local.name_prefix}-app" })
+
+    content {
+      key                 = tag.key
+      value               = tag.value
+      propagate_at_launch = true
+    }
+  }
+
+  # Instances can only be launched once Auto Scaling may use the data key for their volumes.
+  depends_on = [aws_kms_grant.autoscaling]
+}
+
+################################################################################
+# Database
+################################################################################
+
+resource "aws_db_subnet_group" "this" {
+  name        = local.db_identifier
+  description = "${local.name_prefix} database subnets"
+  subnet_ids  = [for s in aws_subnet.database : s.id]
+
+  tags = { Name = local.db_identifier }
+}
+
+# A prefix and create_before_destroy let a major-version upgrade swap in a new family's group.
+resource "aws_db_parameter_group" "this" {
+  name_prefix = "${local.db_identifier}-"
+  family      = local.env.db_parameter_group_family
+  description = "${local.name_prefix} PostgreSQL: TLS only, connection and DDL logging"
+
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+
+  parameter {
+    name  = "log_connections"
+    value = "1"
+  }
+
+  parameter {
+    name  = "log_disconnections"
+    value = "1"
+  }
+
+  # DDL only: logging every statement would copy PHI from query text into the logs.
+  parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "1000"
+  }
+
+  tags = { Name = local.db_identifier }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+data "aws_iam_policy_document" "rds_monitoring_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["monitoring.rds.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "rds_monitoring" {
+  name               = "${local.name_prefix}-rds-monitoring"
+  description        = "RDS enhanced monitoring for ${local.db_identifier}"
+  assume_role_policy = data.aws_iam_policy_document.rds_monitoring_assume.json
+
+  tags = { Name = "${local.name_prefix}-rds-monitoring" }
+}
+
+resource "aws_iam_role_policy_attachment" "rds_monitoring" {
+  role       = aws_iam_role.rds_monitoring.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}
+
+resource "aws_db_instance" "this" {
+  #checkov:skip=CKV_AWS_157:no RDS Multi-AZ in dev, staging (not production); tapgen requires it in production
+  #checkov:skip=CKV_AWS_293:no RDS deletion protection in dev, staging (not production); tapgen requires it in production
+  identifier     = local.db_identifier
+  engine         = "postgres"
+  engine_version = local.env.db_engine_version
+  instance_class = local.env.db_instance_class
+  db_name        = "app"
+  username       = "dbadmin"
+  port           = 5432
+
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = aws_kms_key.data.arn
+
+  allocated_storage     = local.env.db_allocated_storage
+  max_allocated_storage = local.env.db_max_allocated_storage
+  storage_type          = "gp3"
+  storage_encrypted     = true
+  kms_key_id            = aws_kms_key.data.arn
+
+  db_subnet_group_name   = aws_db_subnet_group.this.name
+  vpc_security_group_ids = [aws_security_group.db.id]
+  parameter_group_name   = aws_db_parameter_group.this.name
+  publicly_accessible    = false
+  multi_az               = local.env.db_multi_az
+  ca_cert_identifier     = "rds-ca-rsa2048-g1"
+
+  iam_database_authentication_enabled = true
+  auto_minor_version_upgrade          = true
+
+  backup_retention_period   = local.env.db_backup_retention_period
+  backup_window             = "03:00-04:00"
+  maintenance_window        = "sun:04:30-sun:05:30"
+  copy_tags_to_snapshot     = true
+  delete_automated_backups  = false
+  deletion_protection       = local.env.db_deletion_protection
+  skip_final_snapshot       = !local.env.db_deletion_protection
+  final_snapshot_identifier = "${local.db_identifier}-final"
+
+  performance_insights_enabled          = true
+  performance_insights_kms_key_id       = aws_kms_key.data.arn
+  performance_insights_retention_period = 7
+
+  monitoring_interval = 60
+  monitoring_role_arn = aws_iam_role.rds_monitoring.arn
+
+  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+
+  tags = { Name = local.db_identifier }
+
+  # RDS would otherwise create the export log groups itself, unencrypted and never expiring.
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.rds_monitoring]
+}
+
+################################################################################
+# Monitoring and Logging
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:no 365+ days of log retention in dev, staging (not production); tapgen requires it in production
+  for_each = local.log_groups
+
+  name              = each.value
+  retention_in_days = local.env.log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
+
+  tags = { Name = each.value }
+}
+
+resource "aws_sns_topic" "alarms" {
+  name              = "${local.name_prefix}-alarms"
+  kms_master_key_id = aws_kms_key.logs.arn
+
+  tags = { Name = "${local.name_prefix}-alarms" }
+}
+
+data "aws_iam_policy_document" "alarms_topic" {
+  statement {
+    sid       = "AllowCloudWatchAlarmsOfThisStack"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name_prefix}-*"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  arn    = aws_sns_topic.alarms.arn
+  policy = data.aws_iam_policy_document.alarms_topic.json
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  count = var.alarm_email == null ? 0 : 1
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${local.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric_name
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  period              = 300
+  evaluation_periods  = each.value.periods
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = { Name = "${local.name_prefix}-${each.key}" }
 }

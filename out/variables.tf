@@ -2,12 +2,83 @@
 # Do not edit by hand: change the spec and run `tapgen render`.
 
 variable "aws_region" {
-  description = "AWS region to deploy into."
+  description = "AWS region to deploy the stack into."
   type        = string
   default     = "us-west-2"
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
-    error_message = "aws_region must be a region name such as us-west-2."
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$", var.aws_region))
+    error_message = "The aws_region must be an AWS region code such as \"us-west-2\" or \"us-gov-west-1\"."
+  }
+}
+
+variable "certificate_arn" {
+  description = "ARN of the ACM certificate served by the ALB HTTPS listener."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", var.certificate_arn))
+    error_message = "The certificate_arn must be an ACM certificate ARN: arn:<partition>:acm:<region>:<account-id>:certificate/<id>."
+  }
+}
+
+variable "allowed_ingress_cidrs" {
+  description = "IPv4 CIDR blocks allowed to reach the ALB on ports 443 and 80 (80 only redirects to 443)."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.allowed_ingress_cidrs) > 0
+    error_message = "The allowed_ingress_cidrs list must contain at least one CIDR block."
+  }
+
+  validation {
+    # cidrnetmask() only accepts IPv4, which is what the ALB rules' cidr_ipv4 takes.
+    condition     = alltrue([for c in var.allowed_ingress_cidrs : can(cidrhost(c, 0)) && can(cidrnetmask(c))])
+    error_message = "Every entry in allowed_ingress_cidrs must be a valid IPv4 CIDR block such as \"203.0.113.0/24\"."
+  }
+}
+
+variable "app_port" {
+  description = "TCP port the application listens on behind the ALB."
+  type        = number
+  default     = 8080
+
+  validation {
+    condition     = var.app_port == floor(var.app_port) && var.app_port >= 1024 && var.app_port <= 65535
+    error_message = "The app_port must be a whole number from 1024 to 65535 (unprivileged ports only)."
+  }
+}
+
+variable "health_check_path" {
+  description = "HTTP path the ALB target group uses for health checks."
+  type        = string
+  default     = "/health"
+
+  validation {
+    condition     = can(regex("^/[^\\s]*$", var.health_check_path))
+    error_message = "The health_check_path must start with \"/\" and contain no whitespace, for example \"/health\"."
+  }
+}
+
+variable "ami_id" {
+  description = "AMI ID for the application instances; null uses the latest Amazon Linux 2023 AMI from the public SSM parameter."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ami_id == null || can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", var.ami_id))
+    error_message = "The ami_id must be null or an AMI ID such as \"ami-0123456789abcdef0\"."
+  }
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic; null creates no subscription."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "The alarm_email must be null or an e-mail address such as \"oncall@example.com\"."
   }
 }

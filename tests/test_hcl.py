@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.hcl import hcl_attributes, hcl_key, hcl_string, hcl_value
+from generator.hcl import hcl_attributes, hcl_comment, hcl_key, hcl_string, hcl_value
 from generator.hcl_parser import parse
 
 
@@ -54,3 +56,16 @@ def test_keys_are_bare_only_when_hcl_allows():
 
 def test_attributes_align_like_terraform_fmt():
     assert hcl_attributes({"a": 1, "long_name": "x"}, 2) == '  a         = 1\n  long_name = "x"'
+
+
+@settings(derandomize=True, database=None, max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",))))
+def test_any_text_round_trips(text):
+    assert parsed_string(hcl_string(text)) == text
+
+
+@settings(derandomize=True, database=None, max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",))))
+def test_any_text_stays_inside_its_comment(text):
+    document = parse(f"# {hcl_comment(text)}\nx = 1\n")
+    assert document == {"x": 1}
