@@ -1,4 +1,5 @@
-"""Checks on Terraform text: it parses, it is documented, and every reference resolves.
+"""Checks on Terraform text: it parses, it is documented, every reference resolves, and it
+conforms to the AWS provider's schema.
 
 These run on every render before anything is written, and on an existing
 directory through ``tapgen validate``.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from .errors import Problem
 from .hcl_parser import HclSyntaxError, parse
+from .provider_schema import check_provider_schema
 
 _REFERENCE = re.compile(
     r"(?<![\w.])(?:(var|local)\.([A-Za-z_][\w-]*)"
@@ -85,6 +87,7 @@ def check_stack(stack: Stack, environments: Collection[str] | None = None) -> li
     problems += _documentation(stack)
     problems += _environment_map(stack, environments)
     problems += _references(stack)
+    problems += check_provider_schema(stack)
     return problems
 
 

@@ -23,7 +23,8 @@ def test_wheel_installs_and_renders_from_an_unrelated_folder(tmp_path):
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", dist, source)
     [wheel] = dist.glob("tapgen-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "generator/templates/tap_stack.tf.j2" in names
+    assert {"generator/templates/tap_stack.tf.j2", "generator/templates/tap_stack/database.tf.j2",
+            "generator/templates/starter.yaml", "generator/aws_provider_schema.json"} <= set(names)
     assert not any(name.startswith(("tests/", "templates/")) for name in names)
 
     env_dir = tmp_path / "venv"

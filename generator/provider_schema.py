@@ -1,0 +1,158 @@
+"""Provider-schema conformance: the output uses only resource and data-source types, arguments
+and nested blocks that hashicorp/aws v6 has, and sets every required argument.
+
+The schema is tapgen's trimmed copy, ``aws_provider_schema.json`` next to this module, made by
+``tools/update_provider_schema.py``. Types outside the aws provider (``terraform_data``) are
+not checked. Values are not checked either: the output is full of expressions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING
+
+from .errors import Problem
+
+if TYPE_CHECKING:
+    from .checks import Block, Stack
+
+SCHEMA_FILE = "aws_provider_schema.json"
+NOT_COPIED = "is not in tapgen's provider schema copy (regenerate with tools/update_provider_schema.py)"
+# Terraform's own arguments and blocks, which every resource or data block may have.
+META_ARGUMENTS = {
+    "resource": frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner",
+                           "connection"}),
+    "data": frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"}),
+}
+# kind -> (section of kept schemas, list of every type name, what the type is called)
+SECTIONS = {
+    "resource": ("resources", "resource_types", "resource type"),
+    "data": ("data_sources", "data_source_types", "data source type"),
+}
+
+
+@cache
+def provider_schema() -> dict:
+    return json.loads(files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+def check_provider_schema(stack: Stack) -> list[Problem]:
+    """Problems with the aws resources and data sources in ``stack``, against the provider schema."""
+    problems: list[Problem] = []
+    for kind in SECTIONS:
+        for block in stack.blocks(kind):
+            if block.labels[0].startswith("aws_"):
+                problems += _check_block(stack, block)
+    return problems
+
+
+def _check_block(stack: Stack, block: Block) -> Iterator[Problem]:
+    type_name = block.labels[0]
+    section, all_names, called = SECTIONS[block.kind]
+    schema = provider_schema()
+    site = _Site(stack, block)
+    start = stack.line_of(block.file, f'{block.kind} "{type_name}" "{block.labels[1]}"')
+    if type_name in schema[section]:
+        yield from _check_body(site, block.address, start, block.body, schema[section][type_name],
+                               skip=META_ARGUMENTS[block.kind])
+    elif type_name in schema[all_names]:
+        yield site.problem(block.address, f"{called} {type_name} {NOT_COPIED}", start)
+    else:
+        yield site.problem(block.address, f"unknown {called} {type_name}", start,
+                           hint=_did_you_mean(type_name, schema[all_names]))
+
+
+def _check_body(site: _Site, path: str, start: int | None, body: dict, schema: dict,
+                skip: frozenset[str] = frozenset()) -> Iterator[Problem]:
+    """Problems in one block body; ``start`` is the line its search for names begins at."""
+    attributes, blocks = schema["attributes"], schema["blocks"]
+    written = {k: v for k, v in body.items() if not k.startswith("__") and k not in skip and k != "dynamic"}
+    # dynamic "name" { for_each = ..., content { ... } }: each content is one more block, a count unknown
+    dynamic: dict[str, list[dict]] = {}
+    for entry in body.get("dynamic", []):
+        for name, spec in entry.items():
+            if not name.startswith("__"):
+                dynamic.setdefault(name, []).extend(spec.get("content", []))
+
+    for name in dict.fromkeys([*written, *dynamic]):
+        line = site.line(name, start)
+        value = written.get(name)
+        as_blocks = [*(value if _is_blocks(value) else []), *dynamic.get(name, [])]
+        if name in blocks:
+            spec = blocks[name]
+            if name in written and not _is_blocks(value):
+                yield site.problem(path, f"{name} is a block: write {name} {{ ... }}, not {name} = ...", line)
+                continue
+            if name not in dynamic:
+                yield from _count(site, path, name, len(as_blocks), spec, line)
+            for item in as_blocks:
+                yield from _check_body(site, f"{path}.{name}", line, item, spec["block"])
+        elif name in attributes:
+            if not as_blocks:
+                continue
+            spec = attributes[name]
+            if "as_blocks" not in spec:
+                yield site.problem(path, f"{name} is an argument: write {name} = ..., not a block", line)
+                continue
+            for item in as_blocks:
+                yield from _check_body(site, f"{path}.{name}", line, item, spec["as_blocks"])
+        else:
+            what = "block" if as_blocks else "argument"
+            yield site.problem(path, f"unknown {what} {name}", line,
+                               hint=_did_you_mean(name, [*attributes, *blocks]))
+
+    for name, spec in attributes.items():
+        if spec["required"] and name not in written and name not in dynamic:
+            yield site.problem(path, f"missing required argument {name}", start)
+    for name, spec in blocks.items():
+        if spec["min_items"] and name not in written and name not in dynamic:
+            yield site.problem(path, f"missing required block {name}", start)
+
+
+def _count(site: _Site, path: str, name: str, count: int, spec: dict, line: int | None) -> Iterator[Problem]:
+    if count < spec["min_items"]:
+        yield site.problem(path, f"has {count} {name} blocks, needs at least {spec['min_items']}", line)
+    if spec["max_items"] and count > spec["max_items"]:
+        yield site.problem(path, f"has {count} {name} blocks, allows at most {spec['max_items']}", line)
+
+
+def _is_blocks(value: object) -> bool:
+    """Whether a parsed value is one or more nested blocks rather than an argument's value."""
+    return bool(value) and isinstance(value, list) and all(_is_block(item) for item in value)
+
+
+def _is_block(item: object) -> bool:
+    """A block, or a labelled one (``name "label" { ... }``, parsed as ``{"label": block}``)."""
+    if not isinstance(item, dict):
+        return False
+    return bool(item.get("__is_block__")) or (len(item) == 1 and _is_block(next(iter(item.values()))))
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f"did you mean {close[0]}?" if close else None
+
+
+class _Site:
+    """Where problems in one resource or data block are: its file, and lines within it."""
+
+    def __init__(self, stack: Stack, block: Block):
+        self.file = block.file
+        self.lines = stack.texts[block.file].splitlines()
+
+    def line(self, name: str, start: int | None) -> int | None:
+        """The first line at or after ``start`` that names ``name`` (an argument, block or dynamic)."""
+        name = re.escape(name)
+        pattern = re.compile(rf'(?<![\w."]){name}(\s*[={{]|\s+"[^"]*"\s*{{)|dynamic\s+"{name}"')
+        for number in range(start or 1, len(self.lines) + 1):
+            if pattern.search(self.lines[number - 1]):
+                return number
+        return start
+
+    def problem(self, path: str, message: str, line: int | None, hint: str | None = None) -> Problem:
+        return Problem(path, message, line, hint=hint, file=self.file)

@@ -1,0 +1,392 @@
+"""The generated stack meets the platform's requirements, read back with python-hcl2 per environment.
+
+Workspace-keyed output (out/) is checked through its locals map; each environment's resolved
+copy (render --resolve) is checked for the literal values a scanner would see.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import cache
+
+import pytest
+
+from generator.checks import Stack
+from generator.pipeline import render_spec
+from generator.spec import load_spec
+
+from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, OUT
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@cache
+def workspace_stack() -> Stack:
+    return Stack({p.name: p.read_text() for p in OUT.glob("*.tf")})
+
+
+@cache
+def resolved_stack(environment: str) -> Stack:
+    source, spec = load_spec(DEFAULT_SPEC)
+    files = render_spec(spec, source, environment)
+    return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
+
+
+def resource(stack: Stack, kind: str, name: str) -> dict:
+    [block] = [b.body for b in stack.blocks("resource") if b.labels == (kind, name)]
+    return block
+
+
+def resources(stack: Stack, kind: str) -> dict[str, dict]:
+    return {b.labels[1]: b.body for b in stack.blocks("resource") if b.labels[0] == kind}
+
+
+def settings(environment: str) -> dict:
+    return workspace_stack().locals()["environments"][environment]
+
+
+def setting(stack_value: str, environment: str):
+    """The value a workspace lookup like ``${local.env.x}`` takes in ``environment``."""
+    match = re.fullmatch(r"\$\{local\.env\.(\w+)\}", stack_value)
+    assert match, f"{stack_value!r} is not a per-environment lookup"
+    return settings(environment)[match.group(1)]
+
+
+def one(body: dict, block: str) -> dict:
+    [inner] = body[block]
+    return inner
+
+
+def test_locals_map_holds_every_environment_with_the_same_keys():
+    environments = workspace_stack().locals()["environments"]
+    assert list(environments) == list(ENVIRONMENTS)
+    assert len({frozenset(values) for values in environments.values()}) == 1
+
+
+# -- provider.tf --------------------------------------------------------------------------------
+
+
+def test_provider_pins_terraform_and_the_aws_major_version():
+    [terraform] = workspace_stack().documents["provider.tf"]["terraform"]
+    assert terraform["required_version"].startswith(">= 1.")
+    aws = terraform["required_providers"][0]["aws"]
+    assert aws == {"source": "hashicorp/aws", "version": "~> 6.0"}
+    assert "backend" not in terraform  # the default spec has no backend section
+
+
+def test_provider_uses_the_region_variable_and_tags_everything():
+    provider = workspace_stack().documents["provider.tf"]["provider"][0]["aws"]
+    assert provider["region"] == "${var.aws_region}"
+    assert one(provider, "default_tags")["tags"] == "${local.tags}"
+    assert set(workspace_stack().locals()["tags"]) == {"Project", "Environment", "Owner", "ManagedBy", "Compliance"}
+
+
+def test_a_backend_section_becomes_an_s3_backend(tmp_path):
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(MINIMAL_SPEC.replace("environments:", "backend:\n  bucket: acme-tfstate\nenvironments:"))
+    source, spec = load_spec(spec_path)
+    files = render_spec(spec, source)
+    [terraform] = Stack({"provider.tf": files["provider.tf"]}).documents["provider.tf"]["terraform"]
+    [backend] = terraform["backend"]
+    assert backend["s3"] == {"bucket": "acme-tfstate", "key": "terraform.tfstate", "region": "us-west-2",
+                             "workspace_key_prefix": "demo", "encrypt": True, "use_lockfile": True,
+                             "__is_block__": True}
+
+
+# -- workspace guard ----------------------------------------------------------------------------
+
+
+def test_an_unknown_workspace_fails_with_the_valid_list():
+    guard = resource(workspace_stack(), "terraform_data", "workspace_guard")
+    precondition = one(one(guard, "lifecycle"), "precondition")
+    assert precondition["condition"] == "${contains(keys(local.environments), terraform.workspace)}"
+    assert "Valid workspaces: ${join(\", \", keys(local.environments))}" in precondition["error_message"]
+    # Every lookup falls back instead of failing, so the guard's message is the only error.
+    assert workspace_stack().locals()["env"].startswith("${lookup(local.environments, terraform.workspace,")
+
+
+def test_resolved_copies_have_no_workspace_lookups():
+    for environment in ENVIRONMENTS:
+        texts = resolved_stack(environment).texts.values()
+        assert not any("local.env." in text or "terraform.workspace" in text for text in texts)
+
+
+# -- network ------------------------------------------------------------------------------------
+
+
+def subnet_cidrs(environment: str) -> dict[str, list[ipaddress.IPv4Network]]:
+    """Evaluate the subnets' cidrsubnet() calls for one environment, as Terraform would."""
+    values = settings(environment)
+    locals_ = workspace_stack().locals()
+    newbits, offsets = locals_["subnet_newbits"], locals_["subnet_tier_offset"]
+    vpc = ipaddress.IPv4Network(values["vpc_cidr"])
+    subnets = vpc.subnets(prefixlen_diff=newbits)
+    slots = list(subnets)
+    return {tier: [slots[offsets[tier] + i] for i in range(values["az_count"])] for tier in offsets}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_three_tiers_of_subnets_fit_inside_the_vpc_without_overlap(environment):
+    stack = workspace_stack()
+    for tier in ("public", "app", "database"):
+        subnet = resource(stack, "aws_subnet", tier)
+        assert subnet["for_each"] == "${local.az_index}"
+        assert subnet["cidr_block"] == (
+            f"${{cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.{tier} + each.value)}}")
+        assert subnet["map_public_ip_on_launch"] is False
+    cidrs = [net for nets in subnet_cidrs(environment).values() for net in nets]
+    vpc = ipaddress.IPv4Network(settings(environment)["vpc_cidr"])
+    assert all(net.subnet_of(vpc) and net.prefixlen <= 28 for net in cidrs)
+    assert len(cidrs) == 3 * settings(environment)["az_count"]
+    assert all(not a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1:])
+
+
+def test_vpcs_do_not_overlap_across_environments_and_have_dns():
+    vpc = resource(workspace_stack(), "aws_vpc", "this")
+    assert vpc["enable_dns_support"] is True and vpc["enable_dns_hostnames"] is True
+    networks = [ipaddress.IPv4Network(setting(vpc["cidr_block"], e)) for e in ENVIRONMENTS]
+    assert all(not a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1:])
+
+
+def test_nat_gateways_one_in_dev_one_per_az_in_prod():
+    assert settings("dev")["nat_gateway_count"] == 1
+    assert settings("prod")["nat_gateway_count"] == settings("prod")["az_count"] == 3
+    assert resource(workspace_stack(), "aws_nat_gateway", "this")["for_each"] == "${toset(local.nat_azs)}"
+    assert workspace_stack().locals()["nat_azs"] == "${slice(local.azs, 0, local.env.nat_gateway_count)}"
+
+
+def test_route_tables_per_tier_and_no_internet_route_for_the_database():
+    stack = workspace_stack()
+    routes = resources(stack, "aws_route")
+    assert routes["public_internet_gateway"]["gateway_id"] == "${aws_internet_gateway.this.id}"
+    assert routes["app_nat_gateway"]["route_table_id"].startswith("${aws_route_table.app[")
+    assert not any("aws_route_table.database" in str(route) for route in routes.values())
+    assert "route" not in resource(stack, "aws_route_table", "database")
+    associations = resources(stack, "aws_route_table_association")
+    assert associations["database"]["route_table_id"] == "${aws_route_table.database.id}"
+
+
+def test_the_default_security_group_has_no_rules():
+    default = resource(workspace_stack(), "aws_default_security_group", "this")
+    assert "ingress" not in default and "egress" not in default
+
+
+# -- flow logs ----------------------------------------------------------------------------------
+
+
+def test_flow_logs_exist_where_the_environment_enables_them():
+    counts = {e: resource(resolved_stack(e), "aws_flow_log", "this")["count"] for e in ENVIRONMENTS}
+    assert counts == {"dev": 0, "staging": 1, "prod": 1}
+    flow_log = resource(workspace_stack(), "aws_flow_log", "this")
+    assert flow_log["log_destination_type"] == "cloud-watch-logs"
+    assert flow_log["iam_role_arn"] == "${aws_iam_role.flow_logs[0].arn}"
+
+
+def test_flow_log_role_may_only_write_to_its_log_group():
+    stack = workspace_stack()
+    [policy] = [b.body for b in stack.blocks("data") if b.labels == ("aws_iam_policy_document", "flow_logs")]
+    statement = one(policy, "statement")
+    assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+    assert all("aws_cloudwatch_log_group.this[\"vpc_flow_logs\"]" in r for r in statement["resources"])
+
+
+# -- KMS ----------------------------------------------------------------------------------------
+
+
+def test_customer_keys_rotate_have_aliases_policies_and_an_environment_deletion_window():
+    stack = workspace_stack()
+    keys = resources(stack, "aws_kms_key")
+    assert set(keys) == {"data", "logs"}
+    for name, key in keys.items():
+        assert key["enable_key_rotation"] is True
+        assert key["policy"] == f"${{data.aws_iam_policy_document.kms_{name}.json}}"
+        assert [setting(key["deletion_window_in_days"], e) for e in ENVIRONMENTS] == [7, 14, 30]
+    aliases = resources(stack, "aws_kms_alias")
+    assert {a["target_key_id"] for a in aliases.values()} == {"${aws_kms_key.data.key_id}", "${aws_kms_key.logs.key_id}"}
+
+
+def test_only_cloudwatch_logs_and_alarms_may_use_the_logs_key():
+    [policy] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_iam_policy_document", "kms_logs")]
+    principals = [one(s, "principals")["identifiers"] for s in policy["statement"]]
+    assert principals == [["logs.${var.aws_region}.amazonaws.com"], ["cloudwatch.amazonaws.com"]]
+
+
+# -- security groups ----------------------------------------------------------------------------
+
+
+def test_security_groups_are_layered_alb_app_db():
+    stack = workspace_stack()
+    ingress = resources(stack, "aws_vpc_security_group_ingress_rule")
+    egress = resources(stack, "aws_vpc_security_group_egress_rule")
+    by_group = {}
+    for rule in ingress.values():
+        by_group.setdefault(rule["security_group_id"], []).append(rule)
+    alb, app, db = (by_group[f"${{aws_security_group.{g}.id}}"] for g in ("alb", "app", "db"))
+    assert sorted(r["from_port"] for r in alb) == [80, 443]
+    assert all(r["cidr_ipv4"] == "${each.value}" and r["for_each"] == "${toset(var.allowed_ingress_cidrs)}" for r in alb)
+    assert [(r["from_port"], r["referenced_security_group_id"]) for r in app] == [
+        ("${var.app_port}", "${aws_security_group.alb.id}")]
+    assert [(r["from_port"], r["referenced_security_group_id"]) for r in db] == [
+        (5432, "${aws_security_group.app.id}")]
+    assert not any(r["security_group_id"] == "${aws_security_group.db.id}" for r in egress.values())
+    world = [r for r in [*ingress.values(), *egress.values()] if r.get("cidr_ipv4") == "0.0.0.0/0"]
+    assert [(r["from_port"], r["security_group_id"]) for r in world] == [(443, "${aws_security_group.app.id}")]
+    assert all(r["description"] for r in [*ingress.values(), *egress.values()])
+
+
+# -- load balancer ------------------------------------------------------------------------------
+
+
+def test_alb_is_public_https_only_and_drops_invalid_headers():
+    stack = workspace_stack()
+    alb = resource(stack, "aws_lb", "this")
+    assert alb["internal"] is False and alb["drop_invalid_header_fields"] is True
+    assert alb["subnets"] == "${[for s in aws_subnet.public : s.id]}"
+    assert one(alb, "access_logs")["enabled"] is True
+    https, http = resource(stack, "aws_lb_listener", "https"), resource(stack, "aws_lb_listener", "http")
+    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https["certificate_arn"] == "${var.certificate_arn}"
+    redirect = one(one(http, "default_action"), "redirect")
+    assert (redirect["protocol"], redirect["status_code"]) == ("HTTPS", "HTTP_301")
+    assert one(resource(stack, "aws_lb_target_group", "app"), "health_check")["path"] == "${var.health_check_path}"
+
+
+@pytest.mark.parametrize(("environment", "protected"), [("dev", False), ("staging", False), ("prod", True)])
+def test_alb_deletion_protection_only_in_production(environment, protected):
+    assert resource(resolved_stack(environment), "aws_lb", "this")["enable_deletion_protection"] is protected
+
+
+def test_access_log_bucket_is_private_versioned_encrypted_with_the_elb_delivery_policy():
+    stack = workspace_stack()
+    block = resource(stack, "aws_s3_bucket_public_access_block", "alb_logs")
+    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
+                                          "restrict_public_buckets"))
+    versioning = one(resource(stack, "aws_s3_bucket_versioning", "alb_logs"), "versioning_configuration")
+    assert versioning["status"] == "Enabled"
+    sse = resource(stack, "aws_s3_bucket_server_side_encryption_configuration", "alb_logs")
+    assert one(one(sse, "rule"), "apply_server_side_encryption_by_default")["sse_algorithm"] == "AES256"
+    [policy] = [b.body for b in stack.blocks("data") if b.labels == ("aws_iam_policy_document", "alb_logs")]
+    principals = [one(s, "principals")["identifiers"] for s in policy["statement"]]
+    assert ["logdelivery.elasticloadbalancing.amazonaws.com"] in principals
+    assert ["${data.aws_elb_service_account.this.arn}"] in principals  # us-west-2 predates August 2022
+
+
+# -- compute ------------------------------------------------------------------------------------
+
+
+def test_instance_role_gets_ssm_and_cloudwatch_agent_only():
+    attachment = resource(workspace_stack(), "aws_iam_role_policy_attachment", "app")
+    assert attachment["for_each"] == {
+        "ssm": "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        "cloudwatch": "arn:${local.partition}:iam::aws:policy/CloudWatchAgentServerPolicy",
+    }
+    assert resource(workspace_stack(), "aws_iam_instance_profile", "app")["role"] == "${aws_iam_role.app.name}"
+
+
+def test_launch_template_requires_imdsv2_encrypts_with_the_customer_key_and_has_no_public_ip():
+    template = resource(workspace_stack(), "aws_launch_template", "app")
+    assert one(template, "metadata_options")["http_tokens"] == "required"
+    ebs = one(one(template, "block_device_mappings"), "ebs")
+    assert ebs["encrypted"] is True and ebs["kms_key_id"] == "${aws_kms_key.data.arn}"
+    assert one(template, "network_interfaces")["associate_public_ip_address"] is False
+    assert one(template, "monitoring")["enabled"] is True
+    assert [setting(template["instance_type"], e) for e in ENVIRONMENTS] == ["t3.micro", "t3.small", "m6i.large"]
+    assert workspace_stack().locals()["ami_id"] == (
+        "${coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))}")
+
+
+def test_autoscaling_group_spans_private_subnets_behind_the_target_group():
+    asg = resource(workspace_stack(), "aws_autoscaling_group", "app")
+    assert asg["vpc_zone_identifier"] == "${[for s in aws_subnet.app : s.id]}"
+    assert asg["health_check_type"] == "ELB"
+    assert asg["target_group_arns"] == ["${aws_lb_target_group.app.arn}"]
+    assert one(asg, "instance_refresh")["strategy"] == "Rolling"
+    sizes = [[setting(asg[k], e) for k in ("min_size", "desired_capacity", "max_size")] for e in ENVIRONMENTS]
+    assert sizes == [[1, 1, 2], [1, 2, 3], [2, 3, 6]]
+
+
+# -- database -----------------------------------------------------------------------------------
+
+
+def test_database_backup_retention_is_1_3_7():
+    db = resource(workspace_stack(), "aws_db_instance", "this")
+    assert [setting(db["backup_retention_period"], e) for e in ENVIRONMENTS] == [1, 3, 7]
+
+
+@pytest.mark.parametrize(("environment", "production"), [("dev", False), ("staging", False), ("prod", True)])
+def test_database_protection_per_environment(environment, production):
+    db = resource(resolved_stack(environment), "aws_db_instance", "this")
+    assert db["deletion_protection"] is production and db["multi_az"] is production
+    assert db["skip_final_snapshot"] is (not production)
+    assert db["final_snapshot_identifier"] == "${local.db_identifier}-final"
+
+
+def test_database_is_encrypted_private_and_its_password_managed_by_rds():
+    stack = workspace_stack()
+    db = resource(stack, "aws_db_instance", "this")
+    expected = {
+        "engine": "postgres", "storage_encrypted": True, "kms_key_id": "${aws_kms_key.data.arn}",
+        "manage_master_user_password": True, "master_user_secret_kms_key_id": "${aws_kms_key.data.arn}",
+        "performance_insights_enabled": True, "performance_insights_kms_key_id": "${aws_kms_key.data.arn}",
+        "monitoring_role_arn": "${aws_iam_role.rds_monitoring.arn}", "publicly_accessible": False,
+        "auto_minor_version_upgrade": True, "copy_tags_to_snapshot": True,
+        "iam_database_authentication_enabled": True, "db_subnet_group_name": "${aws_db_subnet_group.this.name}",
+        "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"], "ca_cert_identifier": "rds-ca-rsa2048-g1",
+    }
+    assert {k: db.get(k) for k in expected} == expected
+    assert "password" not in db
+    assert not any("password" in b.labels[0] for b in stack.blocks("variable"))
+    subnets = resource(stack, "aws_db_subnet_group", "this")["subnet_ids"]
+    assert subnets == "${[for s in aws_subnet.database : s.id]}"
+
+
+def test_parameter_group_forces_tls_and_logs_connections():
+    group = resource(workspace_stack(), "aws_db_parameter_group", "this")
+    parameters = {p["name"]: p["value"] for p in group["parameter"]}
+    assert parameters["rds.force_ssl"] == "1"
+    assert parameters["log_connections"] == "1" and parameters["log_disconnections"] == "1"
+    assert [setting(group["family"], e) for e in ENVIRONMENTS] == ["postgres16"] * 3
+
+
+# -- monitoring and logging ---------------------------------------------------------------------
+
+
+def test_log_groups_are_encrypted_and_keep_logs_per_environment():
+    group = resource(workspace_stack(), "aws_cloudwatch_log_group", "this")
+    assert group["kms_key_id"] == "${aws_kms_key.logs.arn}"
+    assert [setting(group["retention_in_days"], e) for e in ENVIRONMENTS] == [30, 90, 365]
+    names = workspace_stack().locals()["log_groups"]
+    assert "/aws/rds/instance/${local.db_identifier}/postgresql" in names
+
+
+def test_alarms_cover_database_and_load_balancer_through_an_encrypted_topic():
+    stack = workspace_stack()
+    assert resource(stack, "aws_sns_topic", "alarms")["kms_master_key_id"] == "${aws_kms_key.logs.arn}"
+    metrics = {alarm["metric_name"] for alarm in stack.locals()["alarms"].values()}
+    assert {"CPUUtilization", "FreeStorageSpace", "HTTPCode_ELB_5XX_Count", "UnHealthyHostCount"} <= metrics
+    alarm = resource(stack, "aws_cloudwatch_metric_alarm", "this")
+    assert alarm["alarm_actions"] == ["${aws_sns_topic.alarms.arn}"]
+
+
+# -- variables and outputs ----------------------------------------------------------------------
+
+
+def test_every_variable_is_typed_described_and_validated_where_it_can_be_wrong():
+    variables = {b.labels[0]: b.body for b in workspace_stack().blocks("variable")}
+    assert all(v.get("type") and v.get("description") for v in variables.values())
+    conditions = {name: " ".join(c["condition"] for c in v.get("validation", [])) for name, v in variables.items()}
+    assert "regex(" in conditions["aws_region"]
+    assert "cidrhost(" in conditions["allowed_ingress_cidrs"]
+    assert ":acm:" in conditions["certificate_arn"]
+    assert ">= 1024" in conditions["app_port"] and "<= 65535" in conditions["app_port"]
+    assert "ami-" in conditions["ami_id"] and "@" in conditions["alarm_email"]
+    assert variables["aws_region"]["default"] == "us-west-2"
+
+
+def test_outputs_are_described_and_cover_what_operators_need():
+    outputs = {b.labels[0]: b.body for b in workspace_stack().blocks("output")}
+    assert all(o.get("description") for o in outputs.values())
+    assert {"environment", "vpc_id", "public_subnet_ids", "app_subnet_ids", "database_subnet_ids", "alb_dns_name",
+            "asg_name", "db_endpoint", "db_master_user_secret_arn", "kms_key_arns", "log_group_names"} <= set(outputs)
+    assert outputs["environment"]["value"] == "${local.environment}"
