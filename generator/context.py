@@ -15,6 +15,7 @@ from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS, WAIVABLE
 from .skips import skip_reason
 from .spec import Environment, Spec
+from .views import markdown_table, settings_rows
 
 COMPLIANCE = "HIPAA"
 SUBNET_TIERS = ("public", "app", "database")
@@ -101,6 +102,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
+        "settings_table": markdown_table(*settings_rows(spec)),
     }
 
 

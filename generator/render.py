@@ -14,14 +14,16 @@ import jinja2
 
 from .errors import OutputError, Problem
 from .hcl import hcl_attributes, hcl_comment, hcl_key, hcl_string, hcl_value
+from .views import markdown_text
 
-OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf")
+OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf", "README.md")
 TEMPLATE_FILTERS = {
     "hcl": hcl_value,
     "hcl_string": hcl_string,
     "hcl_key": hcl_key,
     "hcl_attributes": hcl_attributes,
     "hcl_comment": hcl_comment,
+    "md": markdown_text,
 }
 
 

@@ -7,9 +7,13 @@ the three never disagree about what an environment's settings are.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 
 from .spec import Environment, Spec
+
+# Enough to keep spec text from becoming a link, HTML, emphasis, code or a table column.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]<>|]")
 
 
 def flatten(env: Environment) -> dict[str, str]:
@@ -56,8 +60,13 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def markdown_text(value: object) -> str:
+    """Plain text for Markdown: characters that would format or link are escaped."""
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), str(value)).replace("\n", " ")
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(markdown_text(c) for c in cells) + " |"
 
     return "\n".join([line(header), line(["---"] * len(header)), *(line(row) for row in rows)]) + "\n"
