@@ -14,8 +14,12 @@ BACKEND_CONFIG ?=
 AUTO_APPROVE ?=
 
 TF := $(TERRAFORM) -chdir=$(OUT)
+# Checkov gets a venv of its own: it depends on bc-python-hcl2, whose `hcl2` module would replace
+# python-hcl2 8 in $(VENV). The stamp names the version, so changing the pin reinstalls.
+CHECKOV_VENV    ?= .venv-checkov
+CHECKOV_VERSION := 3.3.30
 
-.PHONY: help install install-test render check test clean schema \
+.PHONY: help install install-test install-scan render check test scan clean schema \
         plan apply destroy fmt validate _workspace _terraform _init
 
 help: ## Show the targets
@@ -30,8 +34,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
+install-scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## Make $(CHECKOV_VENV) with Checkov pinned
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	$(PYTHON) -m venv --clear $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	@touch $@
 
 render: install ## Render $(SPEC) into $(OUT)/
@@ -40,8 +51,12 @@ render: install ## Render $(SPEC) into $(OUT)/
 check: install ## Exit 1 with a diff if $(OUT)/ is not what $(SPEC) renders to
 	$(BIN)/tapgen render --check --spec $(SPEC) --out $(OUT)
 
-test: install-test ## Run the whole test suite
-	$(BIN)/pytest
+# The scan tests need Checkov; requiring it here means CI can never skip them silently.
+test: install-test install-scan ## Run the whole test suite
+	TAPGEN_REQUIRE_CHECKOV=1 $(BIN)/pytest
+
+scan: install install-scan ## Checkov over $(OUT)/ and each environment resolved; fails on any failed check
+	$(BIN)/python tools/scan.py --checkov $(CHECKOV_VENV)/bin/checkov --spec $(SPEC) --out $(OUT)
 
 schema: install ## Regenerate schema/tapgen.schema.json from the spec model
 	$(BIN)/tapgen schema > schema/tapgen.schema.json
@@ -88,4 +103,4 @@ if [ "$(AUTO_APPROVE)" != 1 ]; then read -r -p "$(1) Type yes to continue: " ans
 endef
 
 clean: ## Remove the venv and build and test leftovers
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) build dist *.egg-info .pytest_cache .hypothesis

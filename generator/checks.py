@@ -42,6 +42,7 @@ class Stack:
 
     def __init__(self, texts: Mapping[str, str]):
         self.texts = dict(texts)
+        self._lines: dict[str, list[str]] = {}
         self.documents: dict[str, dict] = {}
         self.problems: list[Problem] = []
         for name, text in self.texts.items():
@@ -58,8 +59,13 @@ class Stack:
                 for entry in entries:
                     yield from _unwrap(block_kind, entry, (), name)
 
+    def lines(self, file: str) -> list[str]:
+        if file not in self._lines:
+            self._lines[file] = self.texts[file].splitlines()
+        return self._lines[file]
+
     def line_of(self, file: str, needle: str) -> int | None:
-        for number, line in enumerate(self.texts[file].splitlines(), start=1):
+        for number, line in enumerate(self.lines(file), start=1):
             if needle in line:
                 return number
         return None

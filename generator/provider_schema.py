@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, cached_property
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,8 @@ def _check_block(stack: Stack, block: Block) -> Iterator[Problem]:
     section, all_names, called = SECTIONS[block.kind]
     schema = provider_schema()
     site = _Site(stack, block)
-    start = stack.line_of(block.file, f'{block.kind} "{type_name}" "{block.labels[1]}"')
+    # Lines are found only when a problem is reported: a clean render never searches for them.
+    start = Line(lambda: stack.line_of(block.file, f'{block.kind} "{type_name}" "{block.labels[1]}"'))
     if type_name in schema[section]:
         yield from _check_body(site, block.address, start, block.body, schema[section][type_name],
                                skip=META_ARGUMENTS[block.kind])
@@ -67,7 +68,7 @@ def _check_block(stack: Stack, block: Block) -> Iterator[Problem]:
                            hint=_did_you_mean(type_name, schema[all_names]))
 
 
-def _check_body(site: _Site, path: str, start: int | None, body: dict, schema: dict,
+def _check_body(site: _Site, path: str, start: Line, body: dict, schema: dict,
                 skip: frozenset[str] = frozenset()) -> Iterator[Problem]:
     """Problems in one block body; ``start`` is the line its search for names begins at."""
     attributes, blocks = schema["attributes"], schema["blocks"]
@@ -80,7 +81,7 @@ def _check_body(site: _Site, path: str, start: int | None, body: dict, schema: d
                 dynamic.setdefault(name, []).extend(spec.get("content", []))
 
     for name in dict.fromkeys([*written, *dynamic]):
-        line = site.line(name, start)
+        line = Line(lambda name=name: site.line(name, start.value))
         value = written.get(name)
         as_blocks = [*(value if _is_blocks(value) else []), *dynamic.get(name, [])]
         if name in blocks:
@@ -114,7 +115,7 @@ def _check_body(site: _Site, path: str, start: int | None, body: dict, schema: d
             yield site.problem(path, f"missing required block {name}", start)
 
 
-def _count(site: _Site, path: str, name: str, count: int, spec: dict, line: int | None) -> Iterator[Problem]:
+def _count(site: _Site, path: str, name: str, count: int, spec: dict, line: Line) -> Iterator[Problem]:
     if count < spec["min_items"]:
         yield site.problem(path, f"has {count} {name} blocks, needs at least {spec['min_items']}", line)
     if spec["max_items"] and count > spec["max_items"]:
@@ -138,21 +139,38 @@ def _did_you_mean(name: str, candidates: list[str]) -> str | None:
     return f"did you mean {close[0]}?" if close else None
 
 
+class Line:
+    """A line number worked out on first use."""
+
+    def __init__(self, find: Callable[[], int | None]):
+        self._find = find
+
+    @cached_property
+    def value(self) -> int | None:
+        return self._find()
+
+
+@cache
+def _mention(name: str) -> re.Pattern[str]:
+    name = re.escape(name)
+    return re.compile(rf'(?<![\w."]){name}(\s*[={{]|\s+"[^"]*"\s*{{)|dynamic\s+"{name}"')
+
+
 class _Site:
     """Where problems in one resource or data block are: its file, and lines within it."""
 
     def __init__(self, stack: Stack, block: Block):
+        self.stack = stack
         self.file = block.file
-        self.lines = stack.texts[block.file].splitlines()
 
     def line(self, name: str, start: int | None) -> int | None:
         """The first line at or after ``start`` that names ``name`` (an argument, block or dynamic)."""
-        name = re.escape(name)
-        pattern = re.compile(rf'(?<![\w."]){name}(\s*[={{]|\s+"[^"]*"\s*{{)|dynamic\s+"{name}"')
-        for number in range(start or 1, len(self.lines) + 1):
-            if pattern.search(self.lines[number - 1]):
+        lines = self.stack.lines(self.file)
+        pattern = _mention(name)
+        for number in range(start or 1, len(lines) + 1):
+            if pattern.search(lines[number - 1]):
                 return number
         return start
 
-    def problem(self, path: str, message: str, line: int | None, hint: str | None = None) -> Problem:
-        return Problem(path, message, line, hint=hint, file=self.file)
+    def problem(self, path: str, message: str, line: Line, hint: str | None = None) -> Problem:
+        return Problem(path, message, line.value, hint=hint, file=self.file)
