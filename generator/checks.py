@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from .errors import Problem
-from .hcl_parser import HclSyntaxError, parse
+from .hcl_parser import HclSyntaxError, parse_files
 from .provider_schema import check_provider_schema
 
 _REFERENCE = re.compile(
@@ -45,11 +45,11 @@ class Stack:
         self._lines: dict[str, list[str]] = {}
         self.documents: dict[str, dict] = {}
         self.problems: list[Problem] = []
-        for name, text in self.texts.items():
-            try:
-                self.documents[name] = parse(text)
-            except HclSyntaxError as error:
-                self.problems.append(Problem("", str(error), error.line, file=name))
+        for name, result in parse_files(self.texts).items():
+            if isinstance(result, HclSyntaxError):
+                self.problems.append(Problem("", str(result), result.line, file=name))
+            else:
+                self.documents[name] = result
 
     def blocks(self, kind: str | None = None) -> Iterator[Block]:
         for name, document in self.documents.items():

@@ -6,6 +6,9 @@ output checks.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 from .checks import Stack, check_stack
@@ -28,9 +31,10 @@ def render_files(spec_path: str | Path, resolve: str | None = None) -> tuple[Spe
 
 
 def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str, str]:
-    files = render_all(build_context(source, spec, resolve))
-    environments = None if resolve else list(spec.environments)
-    problems = check_stack(Stack(_terraform_files(files)), environments)
+    with _gc_paused():
+        files = render_all(build_context(source, spec, resolve))
+        environments = None if resolve else list(spec.environments)
+        problems = check_stack(Stack(_terraform_files(files)), environments)
     if problems:
         raise OutputError("rendered output", problems)
     return files
@@ -44,6 +48,19 @@ def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
     _, files = render_files(spec_path, resolve)
     return changes(files, out_dir)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Rendering and parsing make ~10^5 short-lived objects and no garbage cycles worth finding;
+    the collector's passes over them cost a quarter of a render."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _terraform_files(files: dict[str, str]) -> dict[str, str]:

@@ -17,3 +17,12 @@ def write_spec(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_cache(tmp_path_factory):
+    """Keep tapgen's cache folder (parse tables, compiled templates) out of the user's home."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TAPGEN_CACHE_DIR", str(tmp_path_factory.mktemp("tapgen-cache")))
+    yield
+    patch.undo()
