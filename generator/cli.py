@@ -37,6 +37,26 @@ out_option = click.option(
 )
 
 
+def _complete_environments(ctx: click.Context, param: click.Parameter, incomplete: str):
+    """Shell completion for ENV arguments: the environments of the spec on the command line."""
+    try:
+        spec = load_spec(ctx.params.get("spec_path") or DEFAULT_SPEC)[1]
+    except TapgenError:
+        return []
+    return [name for name in spec.environments if name.startswith(incomplete)]
+
+
+def _load(spec_path: str) -> Spec:
+    return load_spec(spec_path)[1]
+
+
+def _environment(spec: Spec, name: str) -> str:
+    if name not in spec.environments:
+        raise click.BadParameter(f"no environment '{name}'; the spec defines: "
+                                 + ", ".join(spec.environments), param_hint="ENV")
+    return name
+
+
 def handle_errors(command):
     """Turn tapgen's errors into a message on stderr and an exit code; never a traceback."""
 
@@ -92,7 +112,7 @@ def main() -> None:
 @out_option
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 with a diff if the directory is not what the spec renders to.")
-@click.option("--resolve", metavar="ENV",
+@click.option("--resolve", metavar="ENV", shell_complete=_complete_environments,
               help="Render one environment with its settings inlined (for scanners); needs --out.")
 @click.pass_context
 @handle_errors
@@ -115,17 +135,6 @@ def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resol
     click.echo(f"{out_dir}/: {summary}", err=True)
 
 
-def _load(spec_path: str) -> Spec:
-    return load_spec(spec_path)[1]
-
-
-def _environment(spec: Spec, name: str) -> str:
-    if name not in spec.environments:
-        raise click.BadParameter(f"no environment '{name}'; the spec defines: "
-                                 + ", ".join(spec.environments), param_hint="ENV")
-    return name
-
-
 @main.command()
 @spec_option
 @handle_errors
@@ -136,7 +145,7 @@ def workspaces(spec_path: str) -> None:
 
 @main.command()
 @spec_option
-@click.argument("env", required=False)
+@click.argument("env", required=False, shell_complete=_complete_environments)
 @handle_errors
 def show(spec_path: str, env: str | None) -> None:
     """Print every environment's effective settings side by side, or one environment's."""
@@ -147,8 +156,8 @@ def show(spec_path: str, env: str | None) -> None:
 
 @main.command()
 @spec_option
-@click.argument("first", metavar="ENV_A")
-@click.argument("second", metavar="ENV_B")
+@click.argument("first", metavar="ENV_A", shell_complete=_complete_environments)
+@click.argument("second", metavar="ENV_B", shell_complete=_complete_environments)
 @handle_errors
 def diff(spec_path: str, first: str, second: str) -> None:
     """Print the settings that differ between two environments."""

@@ -24,7 +24,7 @@ import lark
 from hcl2.api import serialize, transform
 from hcl2.postlexer import PostLexer
 from hcl2.utils import SerializationOptions
-from lark.exceptions import LarkError, UnexpectedInput
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .cache import cache_dir
 
@@ -84,10 +84,20 @@ def parse(text: str) -> dict:
         tree = parser().parse(text + "\n")
         return serialize(transform(tree), serialization_options=_OPTIONS)
     except UnexpectedInput as error:
-        summary = str(error).strip().splitlines()[0]
-        raise HclSyntaxError(f"not valid HCL: {summary}", getattr(error, "line", None)) from None
+        raise HclSyntaxError(f"not valid HCL: {_unexpected(error)}", getattr(error, "line", None)) from None
     except (LarkError, ValueError) as error:
         raise HclSyntaxError(f"not valid HCL: {error}", None) from None
+
+
+def _unexpected(error: UnexpectedInput) -> str:
+    if isinstance(error, UnexpectedToken):
+        token = str(error.token.value).strip().split("\n")[0][:30]
+        what = "unexpected end of file" if error.token.type == "$END" else f"unexpected {token!r}"
+    elif isinstance(error, UnexpectedCharacters):
+        what = f"unexpected character {error.char!r}"
+    else:
+        what = "unexpected input"
+    return f"{what} at column {error.column}" if getattr(error, "column", None) else what
 
 
 def parse_files(texts: Mapping[str, str]) -> dict[str, dict | HclSyntaxError]:

@@ -1,11 +1,20 @@
 """The commands beside render: workspaces, show, diff, schema, init, validate."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
 
 from generator.spec import load_spec
 
 from .helpers import DEFAULT_SPEC, OUT, ROOT, run_cli
+
+TAPGEN = Path(sys.executable).with_name("tapgen")
 
 COMMITTED_SCHEMA = ROOT / "schema" / "tapgen.schema.json"
 
@@ -96,3 +105,31 @@ def test_validate_reports_syntax_errors_and_empty_directories(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "holds no .tf files" in run_cli("validate", empty).stderr
+
+
+def complete(words: str, cwd) -> list[str]:
+    env = {**os.environ, "_TAPGEN_COMPLETE": "bash_complete", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    done = subprocess.run([TAPGEN], env=env, cwd=cwd, capture_output=True, text=True)
+    return [line.split(",", 1)[1] for line in done.stdout.splitlines() if line]
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="needs the installed console script")
+def test_shell_completion_offers_commands_and_the_specs_environments(tmp_path):
+    shutil.copy(DEFAULT_SPEC, tmp_path / "environments.yaml")
+    assert complete("tapgen sh", tmp_path) == ["show"]
+    assert complete("tapgen show ", tmp_path) == ["dev", "staging", "prod"]
+    assert complete("tapgen diff dev st", tmp_path) == ["staging"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert complete("tapgen show ", elsewhere) == []  # no spec there: no suggestions
+
+
+def test_pre_commit_hooks_run_real_tapgen_commands():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {hook["id"] for hook in hooks} == {"tapgen-render-check", "tapgen-validate"}
+    for hook in hooks:
+        program, *args = hook["entry"].split()
+        assert program == "tapgen" and hook["pass_filenames"] is False
+        result = run_cli(*args, "--help")
+        assert result.exit_code == 0, hook["entry"]

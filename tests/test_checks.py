@@ -1,0 +1,79 @@
+"""The output checks: syntax, documentation, the workspace map and references."""
+
+import textwrap
+
+from generator.checks import Stack, check_stack
+
+from .helpers import OUT
+
+GOOD = textwrap.dedent('''\
+    variable "name" {
+      description = "A name."
+      type        = string
+    }
+
+    locals {
+      environments = {
+        dev  = { size = 1 }
+        prod = { size = 2 }
+      }
+      env = local.environments[terraform.workspace]
+    }
+
+    data "aws_partition" "current" {}
+
+    resource "aws_vpc" "this" {
+      cidr_block = "10.0.0.0/16"
+      tags       = { Name = "${var.name}-${local.env.size}-${data.aws_partition.current.partition}" }
+    }
+
+    output "vpc_id" {
+      description = "The ID of the VPC."
+      value       = aws_vpc.this.id
+    }
+''')
+
+
+def problems(text: str, environments=("dev", "prod")) -> list[str]:
+    return [p.format("dir") for p in check_stack(Stack({"main.tf": text}), environments)]
+
+
+def test_a_consistent_stack_passes():
+    assert problems(GOOD) == []
+    assert check_stack(Stack({p.name: p.read_text() for p in OUT.glob("*.tf")}), ["dev", "staging", "prod"]) == []
+
+
+def test_syntax_errors_stop_the_other_checks():
+    assert problems(GOOD + "\nx = = 1\n") == ["main.tf:26: not valid HCL: unexpected '= 1' at column 5"]
+    assert problems(GOOD + 'resource "a" "b" {\n') == ["main.tf:26: not valid HCL: unexpected end of file at column 1"]
+
+
+def test_variables_and_outputs_must_be_documented():
+    text = GOOD.replace('  description = "A name."\n', "").replace('  description = "The ID of the VPC."\n', "")
+    assert problems(text) == ["main.tf:1: variable.name: has no description",
+                              "main.tf:20: output.vpc_id: has no description"]
+
+
+def test_the_workspace_map_must_match_the_spec():
+    assert problems(GOOD, ("dev", "staging")) == [
+        "main.tf: local.environments: has workspaces ['dev', 'prod'], the spec has ['dev', 'staging']"]
+
+
+def test_every_used_setting_exists_in_every_environment():
+    text = GOOD.replace("prod = { size = 2 }", "prod = { width = 2 }")
+    assert problems(text) == ["main.tf:18: local.environments.prod: has no 'size' setting"]
+
+
+def test_dangling_references_are_reported_with_their_block():
+    text = GOOD.replace("var.name", "var.nam").replace("aws_vpc.this.id", "aws_vpc.that.id").replace(
+        "data.aws_partition.current.partition", "data.aws_partition.here.partition")
+    assert problems(text) == [
+        "main.tf:18: aws_vpc.this: refers to undeclared var.nam",
+        "main.tf:18: aws_vpc.this: refers to undeclared data.aws_partition.here",
+        "main.tf:23: output.vpc_id: refers to undeclared aws_vpc.that",
+    ]
+
+
+def test_text_in_string_literals_is_not_a_reference():
+    text = GOOD.replace('cidr_block = "10.0.0.0/16"', 'cidr_block = "var.nothing aws_x.y"')
+    assert problems(text) == []
