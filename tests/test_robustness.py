@@ -67,6 +67,6 @@ def test_standard_input_gets_the_same_answers():
 def test_a_misspelled_key_gets_a_suggestion_on_one_line():
     text = DEFAULT_SPEC.read_text().replace("    flow_logs: false\n", "    flow_log: false\n", 1)
     result = run_cli("render", "--spec", "-", "--out", "unused", input=text)
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "flow_log:" in l)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "flow_log:" in row)
     assert f"<stdin>:{line}: environments.dev.flow_log: unknown key 'flow_log' (did you mean 'flow_logs'?)" \
         in result.stderr.splitlines()
