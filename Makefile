@@ -8,18 +8,22 @@ BIN       := $(VENV)/bin
 SPEC      ?= environments.yaml
 OUT       ?= out
 TERRAFORM ?= terraform
-# WORKSPACE=<environment> for plan/apply/destroy; BACKEND_CONFIG=<file> overrides the spec's backend.
+# WORKSPACE=<environment> for plan/apply/destroy; BACKEND_CONFIG=<file> overrides the spec's
+# backend; VAR_FILE=<file> supplies deploy-time inputs (certificate_arn, allowed_ingress_cidrs...).
 WORKSPACE ?=
 BACKEND_CONFIG ?=
+VAR_FILE ?=
 AUTO_APPROVE ?=
 
 TF := $(TERRAFORM) -chdir=$(OUT)
+# -chdir moves Terraform into $(OUT), so files given on the command line become absolute paths.
+VAR_ARGS := $(if $(VAR_FILE),-var-file=$(abspath $(VAR_FILE)))
 # Checkov gets a venv of its own: it depends on bc-python-hcl2, whose `hcl2` module would replace
 # python-hcl2 8 in $(VENV). The stamp names the version, so changing the pin reinstalls.
 CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: help install install-test install-scan render check test scan clean schema \
+.PHONY: help install install-test install-scan render check test scan bench clean schema \
         plan apply destroy fmt validate _workspace _terraform _init
 
 help: ## Show the targets
@@ -58,18 +62,21 @@ test: install-test install-scan ## Run the whole test suite
 scan: install install-scan ## Checkov over $(OUT)/ and each environment resolved; fails on any failed check
 	$(BIN)/python tools/scan.py --checkov $(CHECKOV_VENV)/bin/checkov --spec $(SPEC) --out $(OUT)
 
+bench: install ## Time renders against the import floor; rewrite the README's performance table
+	$(BIN)/python bench/bench.py
+
 schema: install ## Regenerate schema/tapgen.schema.json from the spec model
 	$(BIN)/tapgen schema > schema/tapgen.schema.json
 
 plan: _init ## Plan WORKSPACE=<env> into $(OUT)/<env>.tfplan
-	$(TF) plan -input=false -out=$(WORKSPACE).tfplan
+	$(TF) plan -input=false $(VAR_ARGS) -out=$(WORKSPACE).tfplan
 
 apply: plan ## Plan WORKSPACE=<env>, confirm, then apply exactly that plan
 	@$(call confirm,Apply this plan to $(WORKSPACE)?)
 	$(TF) apply -input=false $(WORKSPACE).tfplan
 
 destroy: _init ## Plan the destruction of WORKSPACE=<env>, confirm, then apply it
-	$(TF) plan -destroy -input=false -out=$(WORKSPACE).destroy.tfplan
+	$(TF) plan -destroy -input=false $(VAR_ARGS) -out=$(WORKSPACE).destroy.tfplan
 	@$(call confirm,DESTROY everything in $(WORKSPACE)?)
 	$(TF) apply -input=false $(WORKSPACE).destroy.tfplan
 

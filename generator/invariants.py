@@ -71,7 +71,7 @@ def _names(spec: Spec):
 
 
 def _networks(spec: Spec):
-    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    networks: list[tuple[str, ipaddress.IPv4Network]] = []
     for name, env in spec.environments.items():
         path = f"environments.{name}.vpc_cidr"
         try:
@@ -85,11 +85,18 @@ def _networks(spec: Spec):
             yield (path, f"{network} cannot hold 3 tiers x {env.availability_zones} availability zones",
                    f"tapgen gives each subnet 1/{2 ** SUBNET_NEWBITS} of the VPC and AWS needs /28 or "
                    f"larger; use a prefix from /16 to /{MAX_VPC_PREFIX}")
-        for other, other_network in seen:
-            if network.overlaps(other_network):
-                yield (path, f"{network} overlaps environments.{other}.vpc_cidr ({other_network})",
-                       "give every environment its own range so they can be peered")
-        seen.append((name, network))
+        networks.append((name, network))
+    # Sorted by start address, a range overlaps an earlier one exactly when it starts before the
+    # furthest end seen so far: one pass instead of comparing every pair.
+    furthest: tuple[str, ipaddress.IPv4Network] | None = None
+    for name, network in sorted(networks, key=lambda item: item[1].network_address):
+        if furthest and network.network_address <= furthest[1].broadcast_address:
+            other, other_network = furthest
+            yield (f"environments.{name}.vpc_cidr",
+                   f"{network} overlaps environments.{other}.vpc_cidr ({other_network})",
+                   "give every environment its own range so they can be peered")
+        if furthest is None or network.broadcast_address > furthest[1].broadcast_address:
+            furthest = (name, network)
 
 
 def _env_rules(path: str, env: Environment):

@@ -119,3 +119,12 @@ def test_an_environment_can_opt_out_of_production_by_name(write_spec):
         ("      multi_az: true", "      multi_az: false"),
         ("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    production: false"))))
     assert spec.environments["prod"].production is False
+
+
+def test_every_overlapping_environment_is_reported(write_spec):
+    found = problems(write_spec, ("vpc_cidr: 10.20.0.0/16", "vpc_cidr: 10.10.128.0/17"),
+                     ("vpc_cidr: 10.30.0.0/16", "vpc_cidr: 10.10.64.0/18"))
+    assert sorted((path, message) for _, path, message in found) == [
+        ("environments.prod.vpc_cidr", "10.10.64.0/18 overlaps environments.dev.vpc_cidr (10.10.0.0/16)"),
+        ("environments.staging.vpc_cidr", "10.10.128.0/17 overlaps environments.dev.vpc_cidr (10.10.0.0/16)"),
+    ]

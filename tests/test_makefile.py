@@ -98,6 +98,14 @@ def test_backend_config_file_is_passed_to_init(make, tmp_path):
     assert calls[0].endswith(f"init -input=false -backend-config={config}")
 
 
+def test_a_var_file_is_passed_to_plan(make, tmp_path):
+    variables = tmp_path / "staging.tfvars"
+    variables.write_text('certificate_arn = "arn:aws:acm:us-west-2:123456789012:certificate/x"\n')
+    done, calls = make("plan", "WORKSPACE=staging", f"VAR_FILE={variables}")
+    assert done.returncode == 0, done.stderr
+    assert calls[-1].endswith(f"plan -input=false -var-file={variables} -out=staging.tfplan")
+
+
 def test_a_missing_terraform_binary_is_explained(make):
     done, calls = make("plan", "WORKSPACE=dev", "TERRAFORM=no-such-terraform")
     assert done.returncode != 0
