@@ -9,10 +9,12 @@ SPEC      ?= environments.yaml
 OUT       ?= out
 TERRAFORM ?= terraform
 # WORKSPACE=<environment> for plan/apply/destroy; BACKEND_CONFIG=<file> overrides the spec's
-# backend; VAR_FILE=<file> supplies deploy-time inputs (certificate_arn, allowed_ingress_cidrs...).
+# backend; VAR_FILE=<file> supplies deploy-time inputs (certificate_arn, allowed_ingress_cidrs...),
+# by default $(VARS_DIR)/<workspace>.tfvars when that file exists.
 WORKSPACE ?=
 BACKEND_CONFIG ?=
-VAR_FILE ?=
+VARS_DIR ?= vars
+VAR_FILE ?= $(wildcard $(VARS_DIR)/$(WORKSPACE).tfvars)
 AUTO_APPROVE ?=
 
 TF := $(TERRAFORM) -chdir=$(OUT)

@@ -106,6 +106,17 @@ def test_a_var_file_is_passed_to_plan(make, tmp_path):
     assert calls[-1].endswith(f"plan -input=false -var-file={variables} -out=staging.tfplan")
 
 
+def test_a_workspaces_own_var_file_is_used_by_default(make, tmp_path):
+    (tmp_path / "vars").mkdir()
+    variables = tmp_path / "vars" / "prod.tfvars"
+    variables.write_text('alarm_email = "oncall@example.com"\n')
+    done, calls = make("plan", "WORKSPACE=prod", f"VARS_DIR={tmp_path / 'vars'}")
+    assert done.returncode == 0, done.stderr
+    assert calls[-1].endswith(f"plan -input=false -var-file={variables} -out=prod.tfplan")
+    done, calls = make("plan", "WORKSPACE=dev", f"VARS_DIR={tmp_path / 'vars'}")
+    assert "-var-file" not in calls[-1]
+
+
 def test_a_missing_terraform_binary_is_explained(make):
     done, calls = make("plan", "WORKSPACE=dev", "TERRAFORM=no-such-terraform")
     assert done.returncode != 0
