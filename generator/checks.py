@@ -22,6 +22,9 @@ _REFERENCE = re.compile(
 )
 _ENV_SETTING = re.compile(r"(?<![\w.])local\.env\.([A-Za-z_]\w*)")
 ENVIRONMENTS_LOCAL = "environments"
+# How many labels each kind of top-level block takes; kinds not listed are not checked.
+LABELS = {"resource": 2, "data": 2, "ephemeral": 2, "variable": 1, "output": 1, "provider": 1,
+          "module": 1, "check": 1, "locals": 0, "terraform": 0, "moved": 0, "import": 0, "removed": 0}
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class Block:
     def address(self) -> str:
         labels = self.labels if self.kind == "resource" else (self.kind, *self.labels)
         return ".".join(labels)
+
+    @property
+    def header(self) -> str:
+        """How the block opens in the source, for finding its line."""
+        return " ".join([self.kind, *(f'"{label}"' for label in self.labels)])
 
 
 class Stack:
@@ -50,14 +58,28 @@ class Stack:
                 self.problems.append(Problem("", str(result), result.line, file=name))
             else:
                 self.documents[name] = result
+        self._blocks = [found for found in self._find_blocks() if isinstance(found, Block)]
 
-    def blocks(self, kind: str | None = None) -> Iterator[Block]:
+    def _find_blocks(self) -> Iterator[Block]:
+        """Every top-level block; a malformed one (wrong labels, an argument) becomes a problem."""
         for name, document in self.documents.items():
-            for block_kind, entries in document.items():
-                if kind is not None and block_kind != kind:
+            for kind, entries in document.items():
+                if not (isinstance(entries, list) and all(isinstance(e, dict) for e in entries)):
+                    self.problems.append(Problem(kind, "is not allowed here: a .tf file holds blocks",
+                                                 self.line_of(name, kind), file=name))
                     continue
                 for entry in entries:
-                    yield from _unwrap(block_kind, entry, (), name)
+                    for block in _unwrap(kind, entry, (), name):
+                        expected = LABELS.get(kind, len(block.labels))
+                        if len(block.labels) == expected:
+                            yield block
+                        else:
+                            self.problems.append(Problem(
+                                block.address, f"{kind} blocks take {expected} label(s), this has "
+                                f"{len(block.labels)}", self.line_of(name, kind), file=name))
+
+    def blocks(self, kind: str | None = None) -> Iterator[Block]:
+        return (block for block in self._blocks if kind is None or block.kind == kind)
 
     def lines(self, file: str) -> list[str]:
         if file not in self._lines:
@@ -78,7 +100,8 @@ class Stack:
 
 
 def _unwrap(kind: str, entry: dict, labels: tuple[str, ...], file: str) -> Iterator[Block]:
-    if entry.get("__is_block__") or kind in ("locals", "terraform"):
+    # python-hcl2 nests a labelled block as {label: {label: {..., "__is_block__": True}}}.
+    if entry.get("__is_block__") or not all(isinstance(inner, dict) for inner in entry.values()):
         yield Block(kind, labels, entry, file)
         return
     for label, inner in entry.items():
@@ -87,9 +110,9 @@ def _unwrap(kind: str, entry: dict, labels: tuple[str, ...], file: str) -> Itera
 
 def check_stack(stack: Stack, environments: Collection[str] | None = None) -> list[Problem]:
     """Problems in ``stack``; ``environments`` are the workspace keys its locals map must have."""
-    if stack.problems:
-        return list(stack.problems)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(stack.problems)
+    if any(p.path == "" for p in problems):  # a file that does not parse: the rest would mislead
+        return problems
     problems += _documentation(stack)
     problems += _environment_map(stack, environments)
     problems += _references(stack)
@@ -103,9 +126,8 @@ def _documentation(stack: Stack) -> Iterator[Problem]:
         for block in stack.blocks(kind):
             for key in keys:
                 if not block.body.get(key):
-                    header = f'{kind} "{block.labels[0]}"'
                     yield Problem(block.address, f"has no {key}",
-                                  stack.line_of(block.file, header), file=block.file)
+                                  stack.line_of(block.file, block.header), file=block.file)
 
 
 def _environment_map(stack: Stack, environments: Collection[str] | None) -> Iterator[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import json
@@ -12,16 +13,17 @@ from pathlib import Path
 import click
 
 from . import __version__, pipeline, views
-from .errors import SpecError, TapgenError
+from .errors import SpecError, TapgenError, TemplateError
 from .render import template_dir
 from .spec import Spec, load_spec, spec_json_schema
+from .writer import unified_diff
 
 
 class Exit(enum.IntEnum):
     OK = 0
-    DIFF = 1  # output is stale, or fails its checks
+    FAILED = 1  # out/ is stale, fails its checks, or cannot be written
     ERROR = 2  # invalid spec or usage (click's own usage errors are 2 as well)
-    BUG = 3
+    BUG = 3  # a bug in tapgen
 
 
 DEFAULT_SPEC = "environments.yaml"
@@ -40,7 +42,7 @@ out_option = click.option(
 def _complete_environments(ctx: click.Context, param: click.Parameter, incomplete: str):
     """Shell completion for ENV arguments: the environments of the spec on the command line."""
     try:
-        spec = load_spec(ctx.params.get("spec_path") or DEFAULT_SPEC)[1]
+        spec = _load(ctx.params.get("spec_path") or DEFAULT_SPEC)
     except TapgenError:
         return []
     return [name for name in spec.environments if name.startswith(incomplete)]
@@ -64,14 +66,12 @@ def handle_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except SpecError as error:
-            click.echo(error.report(), err=True)
-            sys.exit(Exit.ERROR)
         except TapgenError as error:
             click.echo(error.report(), err=True)
-            sys.exit(Exit.DIFF)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
-            raise
+            codes = {SpecError: Exit.ERROR, TemplateError: Exit.BUG}
+            sys.exit(codes.get(type(error), Exit.FAILED))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, BrokenPipeError):
+            raise  # Click reports these itself (a closed pipe, such as `| head`, is not a bug)
         except Exception as error:  # a bug: say so briefly, show the traceback on request
             if os.environ.get("TAPGEN_DEBUG"):
                 raise
@@ -90,15 +90,16 @@ def run() -> None:
     except SystemExit as done:
         code = done.code
     else:
-        code = 0
+        code = Exit.OK
     if isinstance(code, str):
         print(code, file=sys.stderr)
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+        code = Exit.FAILED
+    with contextlib.suppress(OSError):  # a reader that went away (`| head`) is not our failure
+        sys.stdout.flush()
+        sys.stderr.flush()
     # Like mypy's hard_exit: freeing every parsed object one by one takes ~60 ms, and the
     # process is done (files written and synced, output flushed).
-    os._exit(code or 0)
+    os._exit(code or Exit.OK)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,17 +118,17 @@ def main() -> None:
 @click.pass_context
 @handle_errors
 def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resolve: str | None) -> None:
-    """Render the spec into provider.tf, variables.tf, tap_stack.tf and outputs.tf."""
+    """Render the spec into provider.tf, variables.tf, tap_stack.tf, outputs.tf and README.md."""
     if resolve and ctx.get_parameter_source("out_dir") is click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--resolve needs --out DIR: a resolved copy must not replace "
                                f"{DEFAULT_OUT}/, which is keyed by workspace")
     if check:
         pending = pipeline.stale(spec_path, out_dir, resolve)
         if pending:
-            click.echo(pipeline.diff(pending, out_dir), nl=False)
+            click.echo(unified_diff(pending, out_dir), nl=False)
             names = ", ".join(c.name for c in pending)
             click.echo(f"{out_dir}/ is stale ({names}); run `tapgen render` to update it.", err=True)
-            sys.exit(Exit.DIFF)
+            sys.exit(Exit.FAILED)
         click.echo(f"{out_dir}/ is up to date.", err=True)
         return
     written = pipeline.render(spec_path, out_dir, resolve)
@@ -191,7 +192,8 @@ def init(path: Path) -> None:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                default=DEFAULT_OUT)
 @handle_errors
 def validate(directory: Path) -> None:
     """Check existing Terraform (syntax, references, provider schema) without the spec."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .hcl import hcl_value
-from .invariants import SUBNET_NEWBITS, WAIVABLE
+from .invariants import PRODUCTION_RULES, SUBNET_NEWBITS
 from .skips import skip_reason
 from .spec import Environment, Spec
 from .views import markdown_table, settings_rows
@@ -93,7 +93,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "resolved": resolved,
         "settings": settings,
         "env": EnvSettings(settings, resolved),
-        "waivers": {name: [f"Waived production rule {rule} ({WAIVABLE[rule]}): {reason}"
+        "waivers": {name: [f"Waived production rule {rule} ({PRODUCTION_RULES[rule].requires}): {reason}"
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
         "checkov_skips": checkov_skips,

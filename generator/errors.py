@@ -54,3 +54,9 @@ class OutputError(TapgenError):
     """Generated (or hand-edited) Terraform fails tapgen's checks."""
 
     summary = "output check failed"
+
+
+class TemplateError(TapgenError):
+    """A shipped template failed to render: a bug in tapgen, not in the spec."""
+
+    summary = "template failed (a bug in tapgen)"

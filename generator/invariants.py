@@ -8,29 +8,37 @@ without its safety nets (unless a waiver says why).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import Problem
 
 if TYPE_CHECKING:
     from .spec import Environment, Spec
 
-# Production invariants a spec may waive, with what they require.
-WAIVABLE = {
-    "deletion_protection": "database.deletion_protection: true",
-    "multi_az": "database.multi_az: true",
-    "flow_logs": "flow_logs: true",
-    "log_retention": "log_retention_days of at least 365",
+MIN_PRODUCTION_LOG_DAYS = 365
+
+
+class Rule(NamedTuple):
+    requires: str
+    met: Callable[[Environment], bool]
+
+
+# Production rules a spec may waive: what each requires, and whether an environment meets it.
+PRODUCTION_RULES = {
+    "deletion_protection": Rule("database.deletion_protection: true", lambda e: e.database.deletion_protection),
+    "multi_az": Rule("database.multi_az: true", lambda e: e.database.multi_az),
+    "flow_logs": Rule("flow_logs: true", lambda e: e.flow_logs),
+    "log_retention": Rule(f"log_retention_days of at least {MIN_PRODUCTION_LOG_DAYS}",
+                          lambda e: e.log_retention_days >= MIN_PRODUCTION_LOG_DAYS),
 }
 PROMOTION_ORDER = ("dev", "staging", "prod")
-MIN_PRODUCTION_LOG_DAYS = 365
 MIN_WAIVER_REASON = 10
 # Each tier owns SUBNET_NEWBITS-sized slots; the smallest subnet AWS allows is a /28.
 SUBNET_NEWBITS = 5
 MAX_VPC_PREFIX = 28 - SUBNET_NEWBITS
-# The longest generated name is "<project>-<environment>-" plus an 8-character suffix,
-# and load balancer and target group names are limited to 32 characters.
+# "<project>-<environment>" starts every name. The tightest limit is the ALB log bucket's:
+# 63 characters, of which "-alb-logs-<account>-<region>" takes up to 39.
 MAX_NAME_PREFIX = 24
 _PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
                                                            "192.168.0.0/16"))
@@ -67,7 +75,7 @@ def _names(spec: Spec):
         if len(prefix) > MAX_NAME_PREFIX:
             yield (path, f"'{prefix}' is {len(prefix)} characters; project and environment names "
                    f"together may use at most {MAX_NAME_PREFIX}",
-                   "AWS limits load balancer names to 32 characters; shorten either name")
+                   "AWS limits bucket names to 63 characters; shorten either name")
 
 
 def _networks(spec: Spec):
@@ -81,8 +89,10 @@ def _networks(spec: Spec):
             continue
         if not any(network.subnet_of(r) for r in _PRIVATE_RANGES):
             yield path, f"{network} is not a private range", "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
-        if not 16 <= network.prefixlen <= MAX_VPC_PREFIX:
-            yield (path, f"{network} cannot hold 3 tiers x {env.availability_zones} availability zones",
+        if network.prefixlen < 16:
+            yield path, f"{network} is larger than AWS allows for a VPC", "use a prefix from /16 to /23"
+        elif network.prefixlen > MAX_VPC_PREFIX:
+            yield (path, f"{network} is too small for 3 tiers of subnets",
                    f"tapgen gives each subnet 1/{2 ** SUBNET_NEWBITS} of the VPC and AWS needs /28 or "
                    f"larger; use a prefix from /16 to /{MAX_VPC_PREFIX}")
         networks.append((name, network))
@@ -116,21 +126,16 @@ def _env_rules(path: str, env: Environment):
 def _production(path: str, env: Environment):
     if not env.production:
         return
-    satisfied = {
-        "deletion_protection": env.database.deletion_protection,
-        "multi_az": env.database.multi_az,
-        "flow_logs": env.flow_logs,
-        "log_retention": env.log_retention_days >= MIN_PRODUCTION_LOG_DAYS,
-    }
-    for rule, ok in satisfied.items():
-        reason = env.waivers.get(rule)
+    for name, rule in PRODUCTION_RULES.items():
+        reason = env.waivers.get(name)
+        ok = rule.met(env)
         if not ok and reason is None:
-            yield (path, f"is production and needs {WAIVABLE[rule]}",
-                   f"or add waivers: {{{rule}: <reason>}} if this is deliberate")
+            yield (path, f"is production and needs {rule.requires}",
+                   f"or add waivers: {{{name}: <reason>}} if this is deliberate")
         elif ok and reason is not None:
-            yield f"{path}.waivers.{rule}", "waives nothing: the setting already meets the rule", "remove it"
+            yield f"{path}.waivers.{name}", "waives nothing: the setting already meets the rule", "remove it"
         elif reason is not None and len(reason.strip()) < MIN_WAIVER_REASON:
-            yield f"{path}.waivers.{rule}", "needs a specific reason", "say why this is acceptable"
+            yield f"{path}.waivers.{name}", "needs a specific reason", "say why this is acceptable"
 
 
 def _retention_order(spec: Spec):

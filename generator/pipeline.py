@@ -16,18 +16,16 @@ from .context import build_context
 from .errors import OutputError, Problem, SpecError
 from .render import render_all
 from .spec import Spec, load_spec
-from .writer import Change, changes, unified_diff, write_atomic
-
-diff = unified_diff
+from .writer import Change, pending_changes, write_atomic
 
 
-def render_files(spec_path: str | Path, resolve: str | None = None) -> tuple[Spec, dict[str, str]]:
+def render_files(spec_path: str | Path, resolve: str | None = None) -> dict[str, str]:
     """Load the spec and return the checked output files; raise a TapgenError on any problem."""
     source, spec = load_spec(spec_path)
     if resolve is not None and resolve not in spec.environments:
         raise SpecError(source, [Problem("", f"there is no environment '{resolve}' to resolve",
                                          hint="one of: " + ", ".join(spec.environments))])
-    return spec, render_spec(spec, Path(source).name, resolve)
+    return render_spec(spec, Path(source).name, resolve)
 
 
 def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str, str]:
@@ -41,13 +39,11 @@ def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str
 
 
 def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
-    _, files = render_files(spec_path, resolve)
-    return write_atomic(files, out_dir)
+    return write_atomic(render_files(spec_path, resolve), out_dir)
 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
-    _, files = render_files(spec_path, resolve)
-    return changes(files, out_dir)
+    return pending_changes(render_files(spec_path, resolve), out_dir)
 
 
 @contextlib.contextmanager
@@ -69,10 +65,13 @@ def _terraform_files(files: dict[str, str]) -> dict[str, str]:
 
 def validate_directory(directory: Path) -> int:
     """Run the output checks on the .tf files of an existing directory; return how many."""
-    paths = sorted(directory.glob("*.tf")) if directory.is_dir() else []
+    paths = sorted(p for p in directory.glob("*.tf") if p.is_file())
     if not paths:
         raise OutputError(str(directory), [Problem("", "holds no .tf files")])
-    texts = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in paths}
+    try:
+        texts = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in paths}
+    except OSError as error:
+        raise OutputError(str(directory), [Problem("", f"cannot read {error.filename}: {error.strerror}")]) from None
     problems = check_stack(Stack(texts))
     if problems:
         raise OutputError(str(directory), problems)

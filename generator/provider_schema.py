@@ -57,7 +57,7 @@ def _check_block(stack: Stack, block: Block) -> Iterator[Problem]:
     schema = provider_schema()
     site = _Site(stack, block)
     # Lines are found only when a problem is reported: a clean render never searches for them.
-    start = Line(lambda: stack.line_of(block.file, f'{block.kind} "{type_name}" "{block.labels[1]}"'))
+    start = Line(lambda: stack.line_of(block.file, block.header))
     if type_name in schema[section]:
         yield from _check_body(site, block.address, start, block.body, schema[section][type_name],
                                skip=META_ARGUMENTS[block.kind])
@@ -77,8 +77,13 @@ def _check_body(site: _Site, path: str, start: Line, body: dict, schema: dict,
     dynamic: dict[str, list[dict]] = {}
     for entry in body.get("dynamic", []):
         for name, spec in entry.items():
-            if not name.startswith("__"):
-                dynamic.setdefault(name, []).extend(spec.get("content", []))
+            if name.startswith("__"):
+                continue
+            content = spec.get("content") if isinstance(spec, dict) else None
+            if not _is_blocks(content):
+                yield site.problem(path, f'dynamic "{name}" needs a content block', start)
+                continue
+            dynamic.setdefault(name, []).extend(content)
 
     for name in dict.fromkeys([*written, *dynamic]):
         line = Line(lambda name=name: site.line(name, start.value))

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .cache import cache_dir
-from .errors import OutputError, Problem
+from .errors import Problem, TemplateError
 from .hcl import hcl_attributes, hcl_comment, hcl_key, hcl_string, hcl_value
 from .views import markdown_text
 
@@ -60,5 +60,5 @@ def render_all(context: dict[str, object]) -> dict[str, str]:
             files[name] = environment().get_template(f"{name}.j2").render(context)
         except jinja2.TemplateError as error:
             line = getattr(error, "lineno", None)
-            raise OutputError(f"templates/{name}.j2", [Problem("", f"template error: {error}", line)]) from None
+            raise TemplateError(f"templates/{name}.j2", [Problem("", str(error), line)]) from None
     return files

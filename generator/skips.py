@@ -8,10 +8,10 @@ Production environments never fail them unless the spec waives the rule, with a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .invariants import MIN_PRODUCTION_LOG_DAYS
+from .invariants import MIN_PRODUCTION_LOG_DAYS, PRODUCTION_RULES
 from .spec import Environment
 
 
@@ -19,20 +19,20 @@ from .spec import Environment
 class EnvironmentCheck:
     check: str
     setting: str
-    fails: Callable[[Environment], bool]
-    waiver: str | None  # the production invariant that enforces the setting, if any
+    rule: str | None  # the production rule that enforces the setting; None: it follows `production`
+
+    def fails(self, env: Environment) -> bool:
+        return not (PRODUCTION_RULES[self.rule].met(env) if self.rule else env.production)
 
 
 ENVIRONMENT_CHECKS = {
     c.check: c
     for c in (
-        EnvironmentCheck("CKV2_AWS_11", "VPC flow logs", lambda e: not e.flow_logs, "flow_logs"),
-        EnvironmentCheck("CKV_AWS_157", "RDS Multi-AZ", lambda e: not e.database.multi_az, "multi_az"),
-        EnvironmentCheck("CKV_AWS_293", "RDS deletion protection",
-                         lambda e: not e.database.deletion_protection, "deletion_protection"),
-        EnvironmentCheck("CKV_AWS_150", "ALB deletion protection", lambda e: not e.production, None),
-        EnvironmentCheck("CKV_AWS_338", f"{MIN_PRODUCTION_LOG_DAYS}+ days of log retention",
-                         lambda e: e.log_retention_days < MIN_PRODUCTION_LOG_DAYS, "log_retention"),
+        EnvironmentCheck("CKV2_AWS_11", "VPC flow logs", "flow_logs"),
+        EnvironmentCheck("CKV_AWS_157", "RDS Multi-AZ", "multi_az"),
+        EnvironmentCheck("CKV_AWS_293", "RDS deletion protection", "deletion_protection"),
+        EnvironmentCheck("CKV_AWS_150", "ALB deletion protection", None),
+        EnvironmentCheck("CKV_AWS_338", f"{MIN_PRODUCTION_LOG_DAYS}+ days of log retention", "log_retention"),
     )
 }
 
@@ -46,9 +46,9 @@ def skip_reason(check: str, environments: Mapping[str, Environment]) -> str | No
     others = [name for name, env in failing.items() if not env.production]
     parts = []
     if others:
-        enforced = "tapgen requires it in production" if rule.waiver else "it is on in production"
+        enforced = "tapgen requires it in production" if rule.rule else "it is on in production"
         parts.append(f"no {rule.setting} in {', '.join(others)} (not production); {enforced}")
     for name, env in failing.items():
         if env.production:
-            parts.append(f"{name} waives it: {env.waivers[rule.waiver]}")
+            parts.append(f"{name} waives it: {env.waivers[rule.rule]}")
     return "; ".join(parts)

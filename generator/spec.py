@@ -71,8 +71,8 @@ class Environment:
         "Days a deleted KMS key waits before it is destroyed.", 30, minimum=7, maximum=30)
     waivers: dict[str, str] = setting(
         "Production invariants this environment is excused from, each with the reason.", {},
-        key_pattern="|".join(invariants.WAIVABLE),
-        key_hint="waivable: " + ", ".join(invariants.WAIVABLE))
+        key_pattern="|".join(invariants.PRODUCTION_RULES),
+        key_hint="waivable: " + ", ".join(invariants.PRODUCTION_RULES))
 
 
 @dataclass(frozen=True)
@@ -138,15 +138,17 @@ def build_spec(root: Located, source: str) -> Spec:
     top = dict(root.value)
     defaults = top.pop("defaults", None)
     builder = Builder()
-    if defaults is not None and not isinstance(defaults.value, dict):
-        builder.problem(defaults, "must be a mapping of environment settings")
-        defaults = None
+    if defaults is not None:
+        # Checked on their own too: an environment that overrides a bad default would hide it.
+        builder.check_partial(Environment, defaults)
+        if not isinstance(defaults.value, dict):
+            defaults = None
     environments = top.get("environments")
     if environments is not None and isinstance(environments.value, dict):
         merged = {env: _with_defaults(env, located, defaults)
                   for env, located in environments.value.items()}
         top["environments"] = Located(merged, environments.line, environments.path)
-    spec = builder.build(Spec, Located(top, root.line, root.path))
+    spec = builder.build(Spec, Located(top, root.line, root.path), handled_elsewhere=("defaults",))
     problems = builder.problems
     if not problems:
         problems = invariants.check(spec, _lines(root))

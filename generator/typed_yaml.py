@@ -76,21 +76,27 @@ class Builder:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self._partial = False
 
     def problem(self, loc: Located, message: str, hint: str | None = None, path: str | None = None):
         self.problems.append(Problem(path or loc.path, message, loc.line, hint))
 
-    def build(self, cls: type, loc: Located) -> Any:
-        """An instance of ``cls``, or _INVALID after recording why not."""
+    def build(self, cls: type, loc: Located, handled_elsewhere: tuple[str, ...] = ()) -> Any:
+        """An instance of ``cls``, or _INVALID after recording why not.
+
+        ``handled_elsewhere`` names keys the caller has taken out of ``loc`` already; they are
+        only offered as suggestions for misspelled keys.
+        """
         if not isinstance(loc.value, dict):
             self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
             return _INVALID
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
         hints = typing.get_type_hints(cls)
+        valid = [*fields, *handled_elsewhere]
         for key, child in loc.value.items():
             if key not in fields:
-                close = difflib.get_close_matches(key, fields, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(fields)
+                close = difflib.get_close_matches(key, valid, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(valid)
                 self.problem(child, f"unknown key '{key}'", hint)
         values, ok = {}, True
         for name, field in fields.items():
@@ -98,10 +104,18 @@ class Builder:
                 value = self.convert(hints[name], loc.value[name], field.metadata)
                 ok = ok and value is not _INVALID
                 values[name] = value
-            elif not _has_default(field):
+            elif not _has_default(field) and not self._partial:
                 self.problem(loc, "required key is missing", path=loc.child_path(name))
                 ok = False
-        return cls(**values) if ok else _INVALID
+        return cls(**values) if ok and not self._partial else _INVALID
+
+    def check_partial(self, cls: type, loc: Located) -> None:
+        """Check the keys ``loc`` has as ``cls`` types them, requiring none (for ``defaults``)."""
+        self._partial = True
+        try:
+            self.build(cls, loc)
+        finally:
+            self._partial = False
 
     def convert(self, tp: Any, loc: Located, meta: Any) -> Any:
         origin, args = typing.get_origin(tp), typing.get_args(tp)

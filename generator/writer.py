@@ -24,7 +24,9 @@ _OWNED_SUFFIXES = (".tf", ".md")
 
 
 class WriteError(TapgenError):
-    summary = "nothing was written"
+    """The output directory cannot be read or written; it was left as it was."""
+
+    summary = "could not use the output directory (left as it was)"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,17 @@ def changes(files: Mapping[str, str], out_dir: Path) -> list[Change]:
     return found
 
 
+def pending_changes(files: Mapping[str, str], out_dir: Path) -> list[Change]:
+    """``changes``, read under a shared lock so a render running at the same time is never half seen."""
+    try:
+        if not out_dir.is_dir():
+            return changes(files, out_dir)
+        with _locked(out_dir, fcntl.LOCK_SH):
+            return changes(files, out_dir)
+    except OSError as error:
+        raise _write_error(out_dir, error) from None
+
+
 def unified_diff(pending: list[Change], out_dir: Path) -> str:
     chunks = []
     for change in pending:
@@ -71,8 +84,11 @@ def write_atomic(files: Mapping[str, str], out_dir: Path) -> list[Change]:
                 _swap(pending, out_dir)
             return pending
     except OSError as error:
-        where = error.filename or out_dir
-        raise WriteError(str(out_dir), [Problem("", f"{where}: {error.strerror or error}")]) from None
+        raise _write_error(out_dir, error) from None
+
+
+def _write_error(out_dir: Path, error: OSError) -> WriteError:
+    return WriteError(str(out_dir), [Problem("", f"{error.filename or out_dir}: {error.strerror or error}")])
 
 
 def _swap(pending: list[Change], out_dir: Path) -> None:
@@ -119,10 +135,10 @@ def _sync_directory(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
+def _locked(directory: Path, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
     fd = os.open(directory, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, mode)
         yield
     finally:
         os.close(fd)

@@ -88,6 +88,30 @@ def test_internal_errors_are_one_line_unless_debugging(tmp_path, monkeypatch):
     monkeypatch.setattr("generator.pipeline.render_all", lambda context: 1 / 0)
     result = run_cli("render", "--spec", DEFAULT_SPEC, "--out", tmp_path)
     assert result.exit_code == 3 and "internal error: ZeroDivisionError" in result.stderr
+    assert "Traceback" not in result.stderr
+    monkeypatch.setenv("TAPGEN_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        run_cli("render", "--spec", DEFAULT_SPEC, "--out", tmp_path)
+
+
+def test_a_broken_template_is_reported_as_a_bug(tmp_path, monkeypatch):
+    monkeypatch.setattr("generator.pipeline.build_context", lambda *args: {})
+    result = run_cli("render", "--spec", DEFAULT_SPEC, "--out", tmp_path / "out")
+    assert result.exit_code == 3 and "templates/provider.tf.j2" in result.stderr
+    assert "template failed (a bug in tapgen)" in result.stderr
+
+
+def test_an_unusable_output_directory_is_explained(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run_cli("render", "--spec", DEFAULT_SPEC, "--out", blocker / "out")
+    assert result.exit_code == 1 and "could not use the output directory" in result.stderr
+    out = tmp_path / "out"
+    run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    (out / "provider.tf").unlink()
+    (out / "provider.tf").mkdir()
+    result = run_cli("render", "--check", "--spec", DEFAULT_SPEC, "--out", out)
+    assert result.exit_code == 1 and "provider.tf: Is a directory" in result.stderr
 
 
 @pytest.mark.skipif(not TAPGEN.exists(), reason="the console script is installed by `make install`")

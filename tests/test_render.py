@@ -3,13 +3,13 @@
 import pytest
 
 from generator import render
-from generator.errors import OutputError
+from generator.errors import TemplateError
 
 from .helpers import ROOT
 
 
 def test_a_missing_value_fails_the_render_naming_the_template():
-    with pytest.raises(OutputError) as caught:
+    with pytest.raises(TemplateError) as caught:
         render.render_all({})
     assert caught.value.source == "templates/provider.tf.j2"
     assert "is undefined" in caught.value.report()
