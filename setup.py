@@ -1,6 +1,6 @@
 """Build hook: ship python-hcl2's parse tables inside the wheel.
 
-Building them takes 1.4 s; without this, the first render after a fresh install would pay that
+Building them takes over a second; without this, the first render after a fresh install would pay that
 once (and on every run where tapgen's cache folder is unwritable). The metadata is in
 pyproject.toml.
 """

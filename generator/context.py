@@ -9,6 +9,7 @@ value of one environment (what a scanner that cannot evaluate
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .hcl import hcl_value
@@ -18,6 +19,7 @@ from .spec import Environment, Spec
 from .views import markdown_table, settings_rows
 
 COMPLIANCE = "HIPAA"
+AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
 # Regions that deliver ALB access logs as a regional ELB account (those opened before August
 # 2022); newer regions accept only the logdelivery.elasticloadbalancing.amazonaws.com principal.
@@ -27,6 +29,12 @@ ELB_ACCOUNT_REGIONS = frozenset({
     "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1",
     "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
 })
+
+
+def architecture(instance_type: str) -> str:
+    """arm64 for Graviton families (t4g, m7g, c7gn, x2gd...), x86_64 for the rest."""
+    family = instance_type.split(".")[0]
+    return "arm64" if family == "a1" or re.fullmatch(r"[a-z]+[0-9]+g[a-z]*", family) else "x86_64"
 
 
 def environment_settings(env: Environment) -> dict[str, object]:
@@ -41,6 +49,7 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "log_retention_days": env.log_retention_days,
         "kms_deletion_window_days": env.kms_deletion_window_days,
         "instance_type": env.instance_type,
+        "ami_ssm_parameter": f"{AL2023_PARAMETER}-{architecture(env.instance_type)}",
         "asg_min_size": env.autoscaling.min,
         "asg_max_size": env.autoscaling.max,
         "asg_desired_capacity": env.autoscaling.desired,

@@ -6,7 +6,7 @@ carry ``__is_block__`` so they can be told apart from object values.
 The parser is python-hcl2's own grammar and transformer, but tapgen builds the
 Lark parser itself so that its parse tables are cached in tapgen's cache folder:
 python-hcl2 caches them beside its installed files, and where that folder is
-read-only (a system or container install) it rebuilds them, 1.4 s, on every run.
+read-only (a system or container install) it rebuilds them, over a second, on every run.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ TABLES = f"hcl2-{hcl2.__version__}-lark-{lark.__version__}.tables"
 
 
 def build_parser() -> lark.Lark:
-    """python-hcl2's grammar and post-lexer, compiled: 1.4 s."""
+    """python-hcl2's grammar and post-lexer, compiled: over a second."""
     return lark.Lark.open(str(GRAMMAR), parser="lalr", propagate_positions=True, postlex=PostLexer())
 
 

@@ -16,6 +16,7 @@ locals {
       log_retention_days         = 30
       kms_deletion_window_days   = 7
       instance_type              = "t3.micro"
+      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
       asg_min_size               = 1
       asg_max_size               = 2
       asg_desired_capacity       = 1
@@ -37,6 +38,7 @@ locals {
       log_retention_days         = 90
       kms_deletion_window_days   = 14
       instance_type              = "t3.small"
+      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
       asg_min_size               = 1
       asg_max_size               = 3
       asg_desired_capacity       = 2
@@ -58,6 +60,7 @@ locals {
       log_retention_days         = 365
       kms_deletion_window_days   = 30
       instance_type              = "m6i.large"
+      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
       asg_min_size               = 2
       asg_max_size               = 6
       asg_desired_capacity       = 3
@@ -205,12 +208,20 @@ data "aws_availability_zones" "available" {
     name   = "zone-name"
     values = [for letter in ["a", "b", "c", "d", "e", "f"] : "${var.aws_region}${letter}"]
   }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) >= local.env.az_count
+      error_message = "${var.aws_region} has ${length(self.names)} availability zones, fewer than this environment's availability_zones in the spec."
+    }
+  }
 }
 
 data "aws_ssm_parameter" "al2023" {
   count = var.ami_id == null ? 1 : 0
 
-  name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+  # Amazon Linux 2023 for the instance type's architecture (arm64 for Graviton types).
+  name = local.env.ami_ssm_parameter
 }
 
 
@@ -678,6 +689,8 @@ resource "aws_s3_bucket" "alb_logs" {
   #checkov:skip=CKV_AWS_18:Terminal log bucket; logging it to another bucket would only move the gap. Reads are audited with CloudTrail
   #checkov:skip=CKV_AWS_144:Operational access logs with a fixed expiry; cross-region replication is not required for them
   bucket = "${local.name_prefix}-alb-logs-${local.account_id}-${var.aws_region}"
+  # Outside production, destroying the environment also deletes its access logs.
+  force_destroy = !local.env.production
 
   tags = { Name = "${local.name_prefix}-alb-logs" }
 }
@@ -1144,6 +1157,7 @@ resource "aws_db_instance" "this" {
 
   iam_database_authentication_enabled = true
   auto_minor_version_upgrade          = true
+  allow_major_version_upgrade         = true # moved only by the spec's engine_version
 
   backup_retention_period   = local.env.db_backup_retention_period
   backup_window             = "03:00-04:00"
@@ -1152,7 +1166,7 @@ resource "aws_db_instance" "this" {
   delete_automated_backups  = false
   deletion_protection       = local.env.db_deletion_protection
   skip_final_snapshot       = !local.env.db_deletion_protection
-  final_snapshot_identifier = "${local.db_identifier}-final"
+  final_snapshot_identifier = "${local.db_identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
 
   performance_insights_enabled          = true
   performance_insights_kms_key_id       = aws_kms_key.data.arn
@@ -1167,6 +1181,11 @@ resource "aws_db_instance" "this" {
 
   # RDS would otherwise create the export log groups itself, unencrypted and never expiring.
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.rds_monitoring]
+
+  lifecycle {
+    # Stamped once, at creation: each destroy of a protected database leaves a snapshot of its own.
+    ignore_changes = [final_snapshot_identifier]
+  }
 }
 
 ################################################################################

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from click.testing import CliRunner, Result
 from generator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+# The console script installed beside this interpreter (by `make install`).
+TAPGEN = Path(sys.executable).with_name("tapgen")
 DEFAULT_SPEC = ROOT / "environments.yaml"
 OUT = ROOT / "out"
 

@@ -1,16 +1,12 @@
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from generator import __version__
 
-from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, run_cli, snapshot
-
-TAPGEN = Path(sys.executable).with_name("tapgen")
+from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, TAPGEN, run_cli, snapshot
 
 
 def test_version_and_help():

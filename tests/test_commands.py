@@ -4,17 +4,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.spec import load_spec
 
-from .helpers import DEFAULT_SPEC, OUT, ROOT, run_cli
-
-TAPGEN = Path(sys.executable).with_name("tapgen")
+from .helpers import DEFAULT_SPEC, OUT, ROOT, TAPGEN, run_cli
 
 COMMITTED_SCHEMA = ROOT / "schema" / "tapgen.schema.json"
 
@@ -54,9 +50,9 @@ def test_unknown_environments_are_usage_errors():
         assert result.exit_code == 2 and "no environment 'qa'; the spec defines: dev, staging, prod" in result.stderr
 
 
-def test_missing_spec_is_an_error_for_every_command(tmp_path):
-    for command in ("workspaces", "show"):
-        result = run_cli(command, "--spec", tmp_path / "none.yaml")
+def test_missing_spec_is_an_error_for_every_command_that_reads_one(tmp_path):
+    for command in (["workspaces"], ["show"], ["show", "dev"], ["diff", "dev", "prod"], ["render"]):
+        result = run_cli(*command, "--spec", tmp_path / "none.yaml")
         assert result.exit_code == 2 and "no such file" in result.stderr
 
 

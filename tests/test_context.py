@@ -1,8 +1,10 @@
 """Spec -> template context: workspace lookups, resolved literals, and the decisions made here."""
 
+from dataclasses import replace
+
 import pytest
 
-from generator.context import ELB_ACCOUNT_REGIONS, EnvSettings, build_context, environment_settings
+from generator.context import EnvSettings, build_context, environment_settings
 from generator.spec import load_spec
 
 from .helpers import DEFAULT_SPEC
@@ -41,5 +43,7 @@ def test_context_decides_subnet_blocks_backend_and_elb_principal():
     context = build_context("environments.yaml", spec)
     assert context["subnet_tier_offset"] == {"public": 0, "app": 8, "database": 16}
     assert context["backend"] is None
-    assert context["elb_account_principal"] is (spec.region in ELB_ACCOUNT_REGIONS) is True
+    assert context["elb_account_principal"] is True  # us-west-2 predates August 2022
+    newer = build_context("environments.yaml", replace(spec, region="mx-central-1"))
+    assert newer["elb_account_principal"] is False
     assert context["waivers"] == {"dev": [], "staging": [], "prod": []}

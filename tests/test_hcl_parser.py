@@ -11,6 +11,7 @@ STACK = {p.name: p.read_text() for p in OUT.glob("*.tf")}
 @pytest.fixture
 def always_fork(monkeypatch):
     monkeypatch.setattr(hcl_parser, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(hcl_parser.os, "cpu_count", lambda: 2)  # fork even on a one-CPU runner
 
 
 def test_parallel_parse_of_the_stack_equals_the_whole_file_parse(always_fork):

@@ -111,7 +111,12 @@ def test_waivers_must_be_needed_and_explained(write_spec, waiver, message):
 def test_unknown_waivers_and_waivers_outside_production_are_errors(write_spec):
     found = problems(write_spec, ("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    waivers:\n"
                                   "      encryption: not needed in dev at all"))
-    assert any(path == "environments.dev.waivers.encryption" for _, path, _ in found), found
+    assert [(path, message) for _, path, message in found] == [
+        ("environments.dev.waivers.encryption", "'encryption' is not a valid name here")]
+    found = problems(write_spec, ("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    waivers:\n"
+                                  "      multi_az: dev is single-AZ on purpose"))
+    assert [(path, message) for _, path, message in found] == [
+        ("environments.dev.waivers", "waivers apply only to production environments")]
 
 
 def test_an_environment_can_opt_out_of_production_by_name(write_spec):

@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .helpers import ROOT
+from .helpers import ROOT, TAPGEN
 
 RECORDER = """#!/bin/sh
 echo "$(basename "$PWD") $*" >> "$TF_LOG_FILE"
@@ -24,12 +23,11 @@ echo "$(basename "$PWD") $*" >> "$TF_LOG_FILE"
 @pytest.fixture
 def make(tmp_path: Path):
     """Run make in the repository, with tapgen from this interpreter and terraform recorded."""
-    tapgen = Path(sys.executable).with_name("tapgen")
-    if shutil.which("make") is None or not tapgen.exists():
+    if shutil.which("make") is None or not TAPGEN.exists():
         pytest.skip("needs make and the installed tapgen console script")
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
-    (venv / "bin" / "tapgen").symlink_to(tapgen)
+    (venv / "bin" / "tapgen").symlink_to(TAPGEN)
     (venv / ".installed").touch()  # newer than pyproject.toml, so make installs nothing
     recorder = tmp_path / "terraform"
     recorder.write_text(RECORDER)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULT_SPEC, OUT, ROOT
+from .helpers import DEFAULT_SPEC, OUT, ROOT, TAPGEN
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SCRIPT = ROOT / "tools" / "scan.py"
@@ -45,7 +45,7 @@ def checkov() -> str:
 
 
 def tapgen(*args: str) -> str:
-    command = [str(Path(sys.executable).with_name("tapgen")), *args]
+    command = [str(TAPGEN), *args]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 

@@ -80,7 +80,7 @@ def test_every_problem_is_reported_at_once(write_spec):
 def test_a_bad_default_is_reported_once_at_the_defaults_key(write_spec):
     text = MINIMAL_SPEC.replace("environments:\n", "defaults:\n  flow_logs: maybe\nenvironments:\n").replace(
         "    flow_logs: false\n", "")
-    text = text.replace("  dev:", "  dev:").rstrip("\n") + "\n"
+    text = text.rstrip("\n") + "\n"
     two_envs = text + text[text.index("  dev:"):].replace("  dev:", "  qa:").replace("10.10.", "10.20.")
     assert problems_of(write_spec, two_envs) == [(5, "defaults.flow_logs", "must be true or false, got 'maybe'")]
 

@@ -12,6 +12,7 @@ from functools import cache
 
 import pytest
 
+from generator import context
 from generator.checks import Stack
 from generator.pipeline import render_spec
 from generator.spec import load_spec
@@ -294,6 +295,18 @@ def test_launch_template_requires_imdsv2_encrypts_with_the_customer_key_and_has_
     assert [setting(template["instance_type"], e) for e in ENVIRONMENTS] == ["t3.micro", "t3.small", "m6i.large"]
     assert workspace_stack().locals()["ami_id"] == (
         "${coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))}")
+    [ssm] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_ssm_parameter", "al2023")]
+    assert ssm["name"] == "${local.env.ami_ssm_parameter}"
+    assert {settings(e)["ami_ssm_parameter"] for e in ENVIRONMENTS} == {
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}
+
+
+@pytest.mark.parametrize(("instance_type", "architecture"),
+                         [("t4g.micro", "arm64"), ("c7gn.large", "arm64"), ("x2gd.xlarge", "arm64"),
+                          ("a1.large", "arm64"), ("m6i.large", "x86_64"), ("t3.micro", "x86_64"),
+                          ("m7i-flex.large", "x86_64")])
+def test_graviton_instance_types_get_the_arm64_image(instance_type, architecture):
+    assert context.architecture(instance_type) == architecture
 
 
 def test_autoscaling_group_spans_private_subnets_behind_the_target_group():
@@ -319,7 +332,17 @@ def test_database_protection_per_environment(environment, production):
     db = resource(resolved_stack(environment), "aws_db_instance", "this")
     assert db["deletion_protection"] is production and db["multi_az"] is production
     assert db["skip_final_snapshot"] is (not production)
-    assert db["final_snapshot_identifier"] == "${local.db_identifier}-final"
+    # Stamped at creation and then left alone, so a second destroy does not collide with the first.
+    assert db["final_snapshot_identifier"].startswith("${local.db_identifier}-final-${formatdate(")
+    assert one(db, "lifecycle")["ignore_changes"] == ["final_snapshot_identifier"]
+    assert resource(resolved_stack(environment), "aws_s3_bucket", "alb_logs")["force_destroy"] is (not production)
+
+
+def test_too_few_availability_zones_fail_with_a_readable_message():
+    [zones] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_availability_zones", "available")]
+    postcondition = one(one(zones, "lifecycle"), "postcondition")
+    assert postcondition["condition"] == "${length(self.names) >= local.env.az_count}"
+    assert "availability_zones" in postcondition["error_message"]
 
 
 def test_database_is_encrypted_private_and_its_password_managed_by_rds():
@@ -332,6 +355,7 @@ def test_database_is_encrypted_private_and_its_password_managed_by_rds():
         "monitoring_role_arn": "${aws_iam_role.rds_monitoring.arn}", "publicly_accessible": False,
         "auto_minor_version_upgrade": True, "copy_tags_to_snapshot": True,
         "iam_database_authentication_enabled": True, "db_subnet_group_name": "${aws_db_subnet_group.this.name}",
+        "allow_major_version_upgrade": True,
         "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"], "ca_cert_identifier": "rds-ca-rsa2048-g1",
     }
     assert {k: db.get(k) for k in expected} == expected
