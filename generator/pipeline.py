@@ -32,9 +32,7 @@ def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str
     with _gc_paused():
         files = render_all(build_context(source, spec, resolve))
         environments = None if resolve else list(spec.environments)
-        problems = check_stack(Stack(_terraform_files(files)), environments)
-    if problems:
-        raise OutputError("rendered output", problems)
+        _check(_terraform_files(files), "rendered output", environments)
     return files
 
 
@@ -72,7 +70,11 @@ def validate_directory(directory: Path) -> int:
         texts = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in paths}
     except OSError as error:
         raise OutputError(str(directory), [Problem("", f"cannot read {error.filename}: {error.strerror}")]) from None
-    problems = check_stack(Stack(texts))
-    if problems:
-        raise OutputError(str(directory), problems)
+    _check(texts, str(directory))
     return len(paths)
+
+
+def _check(texts: dict[str, str], source: str, environments: list[str] | None = None) -> None:
+    problems = check_stack(Stack(texts), environments)
+    if problems:
+        raise OutputError(source, problems)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULT_SPEC, OUT, ROOT, TAPGEN
+from .helpers import DEFAULT_SPEC, OUT, ROOT
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SCRIPT = ROOT / "tools" / "scan.py"
@@ -44,11 +44,6 @@ def checkov() -> str:
     return str(CHECKOV)
 
 
-def tapgen(*args: str) -> str:
-    command = [str(TAPGEN), *args]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-
 def weaken(directory: Path, setting: str, replacement: str) -> None:
     stack = directory / "tap_stack.tf"
     text = stack.read_text()
@@ -58,7 +53,7 @@ def weaken(directory: Path, setting: str, replacement: str) -> None:
 
 def test_a_weakened_setting_fails_its_check(checkov, tmp_path):
     root = tmp_path / "scan"
-    tapgen("render", "--resolve", "prod", "--spec", str(DEFAULT_SPEC), "--out", str(root / "prod"))
+    scan.tapgen("render", "--resolve", "prod", "--spec", str(DEFAULT_SPEC), "--out", str(root / "prod"))
     shutil.copytree(root / "prod", root / "unencrypted")
     weaken(root / "unencrypted", "storage_encrypted     = true", "storage_encrypted     = false")
     shutil.copytree(root / "prod", root / "nokey")
@@ -96,7 +91,7 @@ def test_out_and_every_resolved_environment_scan_clean(full_scan):
     done, summary = full_scan
     assert done.returncode == 0, done.stdout + done.stderr
     rows = {label: tuple(map(int, counts)) for label, *counts in ROW.findall(summary)}
-    environments = tapgen("workspaces", "--spec", str(DEFAULT_SPEC)).split()
+    environments = scan.tapgen("workspaces", "--spec", str(DEFAULT_SPEC)).split()
     assert list(rows) == [f"{OUT}/ (all workspaces)", *(f"{env} (resolved)" for env in environments)]
     for label, (passed, _skipped, failed) in rows.items():
         assert passed > 0 and failed == 0, label
