@@ -11,11 +11,12 @@ import gc
 from collections.abc import Iterator
 from pathlib import Path
 
-from .checks import Stack, check_stack
+from .checks import check_stack
 from .context import build_context
 from .errors import OutputError, Problem, SpecError
 from .render import render_all
 from .spec import Spec, load_spec
+from .stack import Stack
 from .writer import Change, pending_changes, write_atomic
 
 

@@ -14,12 +14,9 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache, cached_property
 from importlib.resources import files
-from typing import TYPE_CHECKING
 
 from .errors import Problem
-
-if TYPE_CHECKING:
-    from .checks import Block, Stack
+from .stack import Block, Stack
 
 SCHEMA_FILE = "aws_provider_schema.json"
 NOT_COPIED = "is not in tapgen's provider schema copy (regenerate with tools/update_provider_schema.py)"

@@ -2,7 +2,8 @@
 
 import textwrap
 
-from generator.checks import Stack, check_stack
+from generator.checks import check_stack
+from generator.stack import Stack
 
 from .helpers import OUT
 

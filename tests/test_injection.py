@@ -17,11 +17,11 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator.checks import Stack
 from generator.context import ELB_ACCOUNT_REGIONS
 from generator.errors import SpecError
 from generator.pipeline import render_spec
 from generator.spec import Backend, Database, Environment, Spec, build_spec
+from generator.stack import Stack
 from generator.yaml_source import parse_yaml
 
 BASE = {

@@ -9,8 +9,8 @@ import re
 import textwrap
 from pathlib import Path
 
-from generator.checks import Stack
 from generator.provider_schema import NOT_COPIED, SCHEMA_FILE, check_provider_schema, provider_schema
+from generator.stack import Stack
 
 from .helpers import ROOT
 

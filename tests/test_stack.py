@@ -13,9 +13,9 @@ from functools import cache
 import pytest
 
 from generator import context
-from generator.checks import Stack
 from generator.pipeline import render_spec
 from generator.spec import load_spec
+from generator.stack import Stack
 
 from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, OUT
 
