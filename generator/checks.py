@@ -19,7 +19,7 @@ _REFERENCE = re.compile(
     r"|data\.([a-z]\w*)\.([A-Za-z_][\w-]*)"
     r"|((?:aws|terraform)_[a-z0-9_]+)\.([A-Za-z_][\w-]*))"
 )
-_ENV_SETTING = re.compile(r"(?<![\w.])local\.env\.([A-Za-z_]\w*)")
+_SETTING_REFERENCE = re.compile(r"(?<![\w.])local\.settings\.([A-Za-z_]\w*)")
 ENVIRONMENTS_LOCAL = "environments"
 
 
@@ -59,11 +59,11 @@ def _environment_map(stack: Stack, environments: Collection[str] | None) -> Iter
                       f"has workspaces {sorted(settings)}, the spec has {sorted(environments)}",
                       file=file)
     key_sets = {name: set(values) for name, values in settings.items() if isinstance(values, dict)}
-    used = {m.group(1) for text in stack.texts.values() for m in _ENV_SETTING.finditer(text)}
+    used = {m.group(1) for text in stack.texts.values() for m in _SETTING_REFERENCE.finditer(text)}
     for name, keys in key_sets.items():
         for missing in sorted(used - keys):
             yield Problem(f"local.{ENVIRONMENTS_LOCAL}.{name}", f"has no '{missing}' setting",
-                          stack.line_of(file, f"local.env.{missing}") if file else None, file=file)
+                          stack.line_of(file, f"local.settings.{missing}") if file else None, file=file)
 
 
 def _references(stack: Stack) -> Iterator[Problem]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import functools
 import json
 import os
@@ -13,18 +12,11 @@ from pathlib import Path
 import click
 
 from . import __version__, pipeline, views
-from .errors import SpecError, TapgenError, TemplateError
+from .errors import Exit, TapgenError
+from .loader import load_spec, spec_json_schema
 from .render import template_dir
-from .spec import Spec, load_spec, spec_json_schema
+from .spec import Spec
 from .writer import unified_diff
-
-
-class Exit(enum.IntEnum):
-    OK = 0
-    FAILED = 1  # out/ is stale, fails its checks, or cannot be written
-    ERROR = 2  # invalid spec or usage (click's own usage errors are 2 as well)
-    BUG = 3  # a bug in tapgen
-
 
 DEFAULT_SPEC = "environments.yaml"
 DEFAULT_OUT = "out"
@@ -68,8 +60,7 @@ def handle_errors(command):
             return command(*args, **kwargs)
         except TapgenError as error:
             click.echo(error.report(), err=True)
-            codes = {SpecError: Exit.ERROR, TemplateError: Exit.BUG}
-            sys.exit(codes.get(type(error), Exit.FAILED))
+            sys.exit(error.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, BrokenPipeError):
             raise  # Click reports these itself (a closed pipe, such as `| head`, is not a bug)
         except Exception as error:  # a bug: say so briefly, show the traceback on request

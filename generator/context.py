@@ -1,10 +1,10 @@
-"""Spec -> template context. Every decision about the output is made here, in Python.
+"""Spec -> template context. Every decision about the output is made here, in Python (what
+production implies is ``policy``'s, and this module applies it).
 
-Templates receive plain values (encoded by the ``hcl`` filter as they are placed)
-and an ``env`` object that yields, for each per-environment setting, either the
-workspace lookup ``local.env.<name>`` or, in a resolved render, the literal
-value of one environment (what a scanner that cannot evaluate
-``terraform.workspace`` needs to see).
+Templates receive plain values, which they place through the ``hcl`` filters, and
+``setting``, whose attributes are HCL expressions for the per-environment settings:
+the workspace lookup ``local.settings.<name>``, or in a resolved render one environment's
+literal value (what a scanner that cannot evaluate ``terraform.workspace`` needs to see).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 
 from .hcl import hcl_value
-from .invariants import PRODUCTION_RULES, SUBNET_NEWBITS
-from .skips import skip_reason
+from .invariants import SUBNET_NEWBITS
+from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
 from .spec import Environment, Spec
 from .views import markdown_table, settings_rows
 
@@ -61,11 +61,16 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "db_backup_retention_period": db.backup_retention_days,
         "db_multi_az": db.multi_az,
         "db_deletion_protection": db.deletion_protection,
+        **derived_settings(env),
     }
 
 
-class EnvSettings:
-    """Template access to per-environment settings: a lookup, or one environment's literals."""
+class SettingExpressions:
+    """``setting.<name>``: the HCL expression of a per-environment setting.
+
+    In workspace-keyed output that is ``local.settings.<name>``; in a render resolved for one
+    environment it is that environment's value as an HCL literal. An unknown name is an error.
+    """
 
     def __init__(self, settings: Mapping[str, Mapping[str, object]], resolved: str | None):
         self._keys = next(iter(settings.values())).keys()
@@ -74,45 +79,48 @@ class EnvSettings:
     def __getattr__(self, name: str) -> str:
         if name.startswith("_") or name not in self._keys:
             raise AttributeError(name)
-        return f"local.env.{name}" if self._values is None else hcl_value(self._values[name])
+        return f"local.settings.{name}" if self._values is None else hcl_value(self._values[name])
 
     def count_if(self, name: str) -> str:
-        """A ``count`` that creates the resource only where the boolean setting is on."""
+        """A ``count`` expression: one instance where the boolean setting is true, none elsewhere."""
         if self._values is None:
-            return f"local.env.{name} ? 1 : 0"
+            return f"local.settings.{name} ? 1 : 0"
         return "1" if self._values[name] else "0"
-
-    def negated(self, name: str) -> str:
-        return f"!local.env.{name}" if self._values is None else hcl_value(not self._values[name])
 
 
 def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[str, object]:
     """The template context for ``spec``; ``resolved`` names an environment to inline."""
     settings = {name: environment_settings(env) for name, env in spec.environments.items()}
-    scanned = {resolved: spec.environments[resolved]} if resolved else spec.environments
-
-    def checkov_skips(*checks: str) -> list[tuple[str, str]]:
-        reasons = ((check, skip_reason(check, scanned)) for check in checks)
-        return [(check, reason) for check, reason in reasons if reason]
-
+    # The environments this output covers: what its scanner annotations must account for.
+    covered = {resolved: spec.environments[resolved]} if resolved else spec.environments
     slots = 2 ** SUBNET_NEWBITS // 4  # each tier's block leaves a quarter of the range free
     return {
         "source": source,
         "spec": spec,
         "resolved": resolved,
-        "settings": settings,
-        "env": EnvSettings(settings, resolved),
+        "environment_settings": settings,
+        "setting": SettingExpressions(settings, resolved),
         "waivers": {name: [f"Waived production rule {rule} ({PRODUCTION_RULES[rule].requires}): {reason}"
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
-        "checkov_skips": checkov_skips,
+        "scanner_annotations": scanner_annotations(covered),
         "compliance": COMPLIANCE,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
+        "ledger_table": ledger_table(spec.environments),
     }
+
+
+LEDGER_HEADER = ["check", "environments", "why it does not apply, or is accepted", "what compensates",
+                 "where tapgen enforces production"]
+
+
+def ledger_table(environments: Mapping[str, Environment]) -> str:
+    """The skip ledger of output covering ``environments``, as a Markdown table."""
+    return markdown_table(LEDGER_HEADER, ledger_rows(environments))
 
 
 def _backend(spec: Spec) -> dict[str, object] | None:

@@ -6,8 +6,16 @@ find and raise once, so a user sees all of them in one run.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+class Exit(enum.IntEnum):
+    OK = 0
+    FAILED = 1  # out/ is stale, fails its checks, or cannot be written
+    ERROR = 2  # invalid spec or usage (click's own usage errors are 2 as well)
+    BUG = 3  # a bug in tapgen
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class TapgenError(Exception):
     """A user-facing failure: a list of problems in one source (a file or a directory)."""
 
     summary = "tapgen failed"
+    exit_code = Exit.FAILED  # subclasses inherit their parent's, so a new kind of error keeps its family's
 
     def __init__(self, source: str, problems: Iterable[Problem]):
         self.source = source
@@ -48,6 +57,7 @@ class SpecError(TapgenError):
     """The spec cannot be read or does not describe a valid platform."""
 
     summary = "invalid spec"
+    exit_code = Exit.ERROR
 
 
 class OutputError(TapgenError):
@@ -60,3 +70,4 @@ class TemplateError(TapgenError):
     """A shipped template failed to render: a bug in tapgen, not in the spec."""
 
     summary = "template failed (a bug in tapgen)"
+    exit_code = Exit.BUG

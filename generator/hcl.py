@@ -70,3 +70,15 @@ def hcl_attributes(values: Mapping[str, object], indent: int) -> str:
     width = max((len(hcl_key(k)) for k in values), default=0)
     pad = " " * indent
     return "\n".join(f"{pad}{hcl_key(k):<{width}} = {hcl_value(v)}" for k, v in values.items())
+
+
+def hcl_template_text(text: str) -> str:
+    """``text`` escaped for the inside of a quoted HCL template, beside interpolations."""
+    return hcl_string(text)[1:-1]
+
+
+def hcl_identifier(name: str) -> str:
+    """``name`` where HCL expects an identifier (an attribute after a dot); anything else is a bug."""
+    if not _IDENTIFIER.match(name) or "-" in name:
+        raise ValueError(f"{name!r} is not an HCL identifier")
+    return name

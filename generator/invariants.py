@@ -7,33 +7,15 @@ without its safety nets (unless a waiver says why).
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Mapping
 
 from .errors import Problem
+from .policy import MIN_WAIVER_REASON, PRODUCTION_RULES
+from .spec import Environment, Spec
 
-if TYPE_CHECKING:
-    from .spec import Environment, Spec
-
-MIN_PRODUCTION_LOG_DAYS = 365
-
-
-class Rule(NamedTuple):
-    requires: str
-    met: Callable[[Environment], bool]
-
-
-# Production rules a spec may waive: what each requires, and whether an environment meets it.
-PRODUCTION_RULES = {
-    "deletion_protection": Rule("database.deletion_protection: true", lambda e: e.database.deletion_protection),
-    "multi_az": Rule("database.multi_az: true", lambda e: e.database.multi_az),
-    "flow_logs": Rule("flow_logs: true", lambda e: e.flow_logs),
-    "log_retention": Rule(f"log_retention_days of at least {MIN_PRODUCTION_LOG_DAYS}",
-                          lambda e: e.log_retention_days >= MIN_PRODUCTION_LOG_DAYS),
-}
 PROMOTION_ORDER = ("dev", "staging", "prod")
-MIN_WAIVER_REASON = 10
 # Each tier owns SUBNET_NEWBITS-sized slots; the smallest subnet AWS allows is a /28.
 SUBNET_NEWBITS = 5
 MAX_VPC_PREFIX = 28 - SUBNET_NEWBITS
@@ -119,18 +101,25 @@ def _env_rules(path: str, env: Environment):
         yield (f"{path}.database.max_allocated_storage_gb",
                f"must be above allocated_storage_gb ({db.allocated_storage_gb}) or 0",
                "0 turns storage autoscaling off")
-    if env.waivers and not env.production:
-        yield f"{path}.waivers", "waivers apply only to production environments", "remove them"
 
 
 def _production(path: str, env: Environment):
-    if not env.production:
-        return
+    for name in env.waivers:
+        if name not in PRODUCTION_RULES:
+            close = difflib.get_close_matches(name, PRODUCTION_RULES, n=1)
+            yield (f"{path}.waivers.{name}", f"'{name}' is not a rule that can be waived",
+                   f"did you mean '{close[0]}'?" if close else "waivable: " + ", ".join(PRODUCTION_RULES))
     for name, rule in PRODUCTION_RULES.items():
         reason = env.waivers.get(name)
+        if not rule.applies(env):
+            if reason is not None:
+                yield (f"{path}.waivers.{name}", "waives nothing: the rule holds only for production "
+                       "environments", "remove it")
+            continue
         ok = rule.met(env)
         if not ok and reason is None:
-            yield (path, f"is production and needs {rule.requires}",
+            what = "says production" if name == "production" else "is production"
+            yield (path, f"{what} and needs {rule.requires}",
                    f"or add waivers: {{{name}: <reason>}} if this is deliberate")
         elif ok and reason is not None:
             yield f"{path}.waivers.{name}", "waives nothing: the setting already meets the rule", "remove it"

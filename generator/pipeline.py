@@ -14,8 +14,9 @@ from pathlib import Path
 from .checks import check_stack
 from .context import build_context
 from .errors import OutputError, Problem, SpecError
+from .loader import load_spec
 from .render import render_all
-from .spec import Spec, load_spec
+from .spec import Spec
 from .stack import Stack
 from .writer import Change, pending_changes, write_atomic
 

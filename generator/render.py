@@ -14,7 +14,15 @@ import jinja2
 
 from .cache import cache_dir
 from .errors import Problem, TemplateError
-from .hcl import hcl_attributes, hcl_comment, hcl_key, hcl_string, hcl_value
+from .hcl import (
+    hcl_attributes,
+    hcl_comment,
+    hcl_identifier,
+    hcl_key,
+    hcl_string,
+    hcl_template_text,
+    hcl_value,
+)
 from .views import markdown_text
 
 OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf", "README.md")
@@ -24,6 +32,8 @@ TEMPLATE_FILTERS = {
     "hcl_key": hcl_key,
     "hcl_attributes": hcl_attributes,
     "hcl_comment": hcl_comment,
+    "hcl_identifier": hcl_identifier,
+    "hcl_template_text": hcl_template_text,
     "md": markdown_text,
 }
 

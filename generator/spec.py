@@ -1,26 +1,38 @@
-"""The spec: a typed model of the platform, and loading it from YAML.
+"""The spec: a typed model of the platform, with its defaults.
 
-``load_spec`` reads the file, deep-merges ``defaults`` under every environment,
-fills in the defaults that depend on whether an environment is production,
-types the result, then checks the cross-field invariants. Every problem from
-every stage is reported together.
+Reading a spec file into this model is ``loader.load_spec``; what production means is
+``policy``. Defaults that depend on other settings (whether an environment is production, how
+many NAT gateways it gets) are declared here, on the field, with ``derive``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from . import invariants
-from .errors import Problem, SpecError
-from .typed_yaml import Builder, json_schema, setting
-from .yaml_source import Located, load_yaml
+from .typed_yaml import setting
 
 NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
 # Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# An environment whose name says production is production unless the spec says otherwise
+# (and saying otherwise needs a waiver: see policy).
+PRODUCTION_NAMES = ("prod", "production", "prd", "live")
+
+
+def named_like_production(name: str) -> bool:
+    """Whether an environment's name says production: one of PRODUCTION_NAMES, or starts with one."""
+    return name.startswith(PRODUCTION_NAMES)
+
+
+def _production_by_name(values: Mapping[str, Any]) -> bool:
+    return named_like_production(values["name"])
+
+
+def _nat_per_az_in_production(values: Mapping[str, Any]) -> str:
+    return "per_az" if values["production"] else "single"
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class Database:
 
 @dataclass(frozen=True)
 class Environment:
+    name: str = setting("The environment's name: its key under environments.", from_key=True)
     vpc_cidr: str = setting("The environment's VPC range; private, and disjoint from every other "
                             "environment's.", example="10.10.0.0/16")
     instance_type: str = setting("EC2 instance type of the app tier.",
@@ -63,16 +76,18 @@ class Environment:
     flow_logs: bool = setting("Record VPC flow logs to CloudWatch Logs.")
     availability_zones: int = setting("How many availability zones the VPC spans.",
                                       minimum=2, maximum=6)
-    production: bool = setting("Hold the environment to production invariants "
-                               "(default: true for an environment named prod).")
+    production: bool = setting(
+        "Hold the environment to the production rules (default: true when the name says production: "
+        + ", ".join(PRODUCTION_NAMES) + ", or a name starting with one; saying false for such a name "
+        "needs waivers.production).", derive=_production_by_name)
     nat_gateways: Literal["single", "per_az"] = setting(
-        "One shared NAT gateway, or one per availability zone (default: per_az in production).")
+        "One shared NAT gateway, or one per availability zone (default: per_az in production).",
+        derive=_nat_per_az_in_production)
     kms_deletion_window_days: int = setting(
         "Days a deleted KMS key waits before it is destroyed.", 30, minimum=7, maximum=30)
+    # Which rules may be waived is policy's to say; loader checks the names.
     waivers: dict[str, str] = setting(
-        "Production invariants this environment is excused from, each with the reason.", {},
-        key_pattern="|".join(invariants.PRODUCTION_RULES),
-        key_hint="waivable: " + ", ".join(invariants.PRODUCTION_RULES))
+        "Production rules this environment is excused from, each with the reason.", {})
 
 
 @dataclass(frozen=True)
@@ -106,90 +121,3 @@ class Spec:
     health_check_path: str = setting("Path the load balancer polls on each app instance.",
                                      "/health", pattern=r"/[A-Za-z0-9._~/-]*")
     backend: Backend | None = setting("Where Terraform keeps its state (none: local state).", None)
-
-
-def spec_json_schema() -> dict:
-    """JSON Schema of the spec file, for editors (``tapgen schema``)."""
-    schema = json_schema(Spec)
-    # Any environment key may come from `defaults`, so neither lists required keys.
-    partial = json_schema(Environment, required=False)
-    schema["properties"]["environments"]["additionalProperties"] = partial
-    schema["properties"]["defaults"] = {"description": "Settings deep-merged under every environment.",
-                                        **partial}
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "tapgen spec",
-        "description": "A HIPAA-minded AWS platform, one Terraform workspace per environment.",
-        **schema,
-    }
-
-
-def load_spec(path: str | Path) -> tuple[str, Spec]:
-    """Read, merge, type and check a spec; return (display name, spec) or raise SpecError."""
-    name, root = load_yaml(path)
-    return name, build_spec(root, name)
-
-
-def build_spec(root: Located, source: str) -> Spec:
-    if not isinstance(root.value, dict):
-        kind = "a list" if isinstance(root.value, list) else "a single value"
-        raise SpecError(source, [Problem("", f"the spec must be a mapping of keys, got {kind}",
-                                         root.line, "start from `tapgen init`")])
-    top = dict(root.value)
-    defaults = top.pop("defaults", None)
-    builder = Builder()
-    if defaults is not None:
-        # Checked on their own too: an environment that overrides a bad default would hide it.
-        builder.check_partial(Environment, defaults)
-        if not isinstance(defaults.value, dict):
-            defaults = None
-    environments = top.get("environments")
-    if environments is not None and isinstance(environments.value, dict):
-        merged = {env: _with_defaults(env, located, defaults)
-                  for env, located in environments.value.items()}
-        top["environments"] = Located(merged, environments.line, environments.path)
-    spec = builder.build(Spec, Located(top, root.line, root.path), handled_elsewhere=("defaults",))
-    problems = builder.problems
-    if not problems:
-        problems = invariants.check(spec, _lines(root))
-    if problems:
-        raise SpecError(source, problems)
-    return spec
-
-
-def _with_defaults(env: str, located: Located, defaults: Located | None) -> Located:
-    if not isinstance(located.value, dict):
-        return located
-    merged = _deep_merge(defaults, located) if defaults else located
-    values = dict(merged.value)
-    if "production" not in values:
-        values["production"] = Located(env == "prod", located.line, located.child_path("production"))
-    if "nat_gateways" not in values:
-        per_az = values["production"].value is True
-        values["nat_gateways"] = Located("per_az" if per_az else "single", located.line,
-                                         located.child_path("nat_gateways"))
-    return Located(values, merged.line, merged.path)
-
-
-def _deep_merge(base: Located, override: Located) -> Located:
-    """``override`` on top of ``base``; values keep the path and line they were written at."""
-    if not (isinstance(base.value, dict) and isinstance(override.value, dict)):
-        return override
-    merged = dict(base.value)
-    for key, value in override.value.items():
-        merged[key] = _deep_merge(merged[key], value) if key in merged else value
-    return Located(merged, override.line, override.path)
-
-
-def _lines(root: Located) -> dict[str, int]:
-    """Dotted path -> line, for every value written in the spec."""
-    lines: dict[str, int] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        lines.setdefault(node.path, node.line)
-        if isinstance(node.value, dict):
-            stack.extend(node.value.values())
-        elif isinstance(node.value, list):
-            stack.extend(node.value)
-    return lines

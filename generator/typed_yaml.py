@@ -12,6 +12,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union
 
 from .errors import Problem
@@ -31,8 +32,16 @@ def setting(
     key_pattern: str | None = None,
     key_hint: str | None = None,
     example: object = None,
+    derive: Callable[[Mapping[str, Any]], Any] | None = None,
+    from_key: bool = False,
 ) -> Any:
-    """A model field with its description and constraints."""
+    """A model field with its description and constraints.
+
+    ``derive`` computes the field's default from the fields before it (by name) when the spec
+    leaves it out, so a default that depends on other settings is the model's, not a pre-pass
+    over the YAML. ``from_key`` fills the field with the mapping key the object is written
+    under (an environment's name); such a field is not a key of the spec.
+    """
     metadata = {
         "description": description,
         "minimum": minimum,
@@ -42,6 +51,8 @@ def setting(
         "key_pattern": key_pattern,
         "key_hint": key_hint,
         "example": example,
+        "derive": derive,
+        "from_key": from_key,
     }
     if isinstance(default, (dict, list)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
@@ -49,7 +60,13 @@ def setting(
 
 
 def _has_default(field: dataclasses.Field) -> bool:
-    return field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+    return (field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+            or field.metadata.get("derive") is not None)
+
+
+def spec_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of ``cls`` that a spec writes as keys (not those filled from the mapping key)."""
+    return [f for f in dataclasses.fields(cls) if f.init and not f.metadata.get("from_key")]
 
 
 def _describe(value: object) -> str:
@@ -81,16 +98,18 @@ class Builder:
     def problem(self, loc: Located, message: str, hint: str | None = None, path: str | None = None):
         self.problems.append(Problem(path or loc.path, message, loc.line, hint))
 
-    def build(self, cls: type, loc: Located, handled_elsewhere: tuple[str, ...] = ()) -> Any:
+    def build(self, cls: type, loc: Located, handled_elsewhere: tuple[str, ...] = (),
+              under: str | None = None) -> Any:
         """An instance of ``cls``, or _INVALID after recording why not.
 
         ``handled_elsewhere`` names keys the caller has taken out of ``loc`` already; they are
-        only offered as suggestions for misspelled keys.
+        only offered as suggestions for misspelled keys. ``under`` is the mapping key ``loc`` is
+        written under, for a ``from_key`` field.
         """
         if not isinstance(loc.value, dict):
             self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
             return _INVALID
-        fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+        fields = {f.name: f for f in spec_fields(cls)}
         hints = typing.get_type_hints(cls)
         valid = [*fields, *handled_elsewhere]
         for key, child in loc.value.items():
@@ -107,7 +126,14 @@ class Builder:
             elif not _has_default(field) and not self._partial:
                 self.problem(loc, "required key is missing", path=loc.child_path(name))
                 ok = False
-        return cls(**values) if ok and not self._partial else _INVALID
+        if not ok or self._partial:
+            return _INVALID
+        for field in dataclasses.fields(cls):
+            if field.metadata.get("from_key"):
+                values[field.name] = under
+            elif field.name not in values and field.metadata.get("derive"):
+                values[field.name] = field.metadata["derive"](values)
+        return cls(**values)
 
     def check_partial(self, cls: type, loc: Located) -> None:
         """Check the keys ``loc`` has as ``cls`` types them, requiring none (for ``defaults``)."""
@@ -117,11 +143,11 @@ class Builder:
         finally:
             self._partial = False
 
-    def convert(self, tp: Any, loc: Located, meta: Any) -> Any:
+    def convert(self, tp: Any, loc: Located, meta: Any, under: str | None = None) -> Any:
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         if origin in (Union, types.UnionType) and type(None) in args:
             inner = next(a for a in args if a is not type(None))
-            return None if loc.value is None else self.convert(inner, loc, meta)
+            return None if loc.value is None else self.convert(inner, loc, meta, under)
         if origin is Literal:
             if loc.value not in args:
                 allowed = ", ".join(str(a) for a in args)
@@ -131,7 +157,7 @@ class Builder:
         if origin is dict:
             return self.convert_dict(args[1], loc, meta)
         if dataclasses.is_dataclass(tp):
-            return self.build(tp, loc)
+            return self.build(tp, loc, under=under)
         return self.convert_scalar(tp, loc, meta)
 
     def convert_dict(self, value_type: Any, loc: Located, meta: Any) -> Any:
@@ -143,7 +169,7 @@ class Builder:
             if meta.get("key_pattern") and not re.fullmatch(meta["key_pattern"], key):
                 self.problem(child, f"'{key}' is not a valid name here", meta.get("key_hint"))
                 ok = False
-            value = self.convert(value_type, child, {})
+            value = self.convert(value_type, child, {}, key)
             ok = ok and value is not _INVALID
             result[key] = value
         return result if ok else _INVALID
@@ -180,9 +206,7 @@ def json_schema(cls: type, *, required: bool = True) -> dict:
     hints = typing.get_type_hints(cls)
     properties = {}
     needed = []
-    for field in dataclasses.fields(cls):
-        if not field.init:
-            continue
+    for field in spec_fields(cls):
         properties[field.name] = _schema_for(hints[field.name], field, required)
         if required and not _has_default(field):
             needed.append(field.name)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from .spec import Environment, Spec
+from .typed_yaml import spec_fields
 
 # Enough to keep spec text from becoming a link, HTML, emphasis, code or a table column.
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]<>|]")
@@ -22,7 +23,7 @@ def flatten(env: Environment) -> dict[str, str]:
 
     def walk(prefix: str, value: object) -> None:
         if dataclasses.is_dataclass(value):
-            value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            value = {f.name: getattr(value, f.name) for f in spec_fields(type(value))}
         if isinstance(value, Mapping):
             for key, item in value.items():
                 walk(f"{prefix}{key}.", item)

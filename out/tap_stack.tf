@@ -28,6 +28,9 @@ locals {
       db_backup_retention_period = 1
       db_multi_az                = false
       db_deletion_protection     = false
+      alb_deletion_protection    = false
+      alb_logs_force_destroy     = true
+      db_skip_final_snapshot     = true
     }
     staging = {
       production                 = false
@@ -50,6 +53,9 @@ locals {
       db_backup_retention_period = 3
       db_multi_az                = false
       db_deletion_protection     = false
+      alb_deletion_protection    = false
+      alb_logs_force_destroy     = true
+      db_skip_final_snapshot     = true
     }
     prod = {
       production                 = true
@@ -72,6 +78,9 @@ locals {
       db_backup_retention_period = 7
       db_multi_az                = true
       db_deletion_protection     = true
+      alb_deletion_protection    = true
+      alb_logs_force_destroy     = false
+      db_skip_final_snapshot     = false
     }
   }
 
@@ -79,7 +88,7 @@ locals {
   # so that every expression still evaluates; terraform_data.workspace_guard then fails the plan
   # with one readable error instead of a cascade of "Invalid index" errors.
   environment = terraform.workspace
-  env         = lookup(local.environments, terraform.workspace, local.environments["dev"])
+  settings    = lookup(local.environments, terraform.workspace, local.environments["dev"])
   name_prefix = "${local.project}-${local.environment}"
 
   # Applied through the provider's default_tags. Also used where default_tags do not reach:
@@ -100,11 +109,11 @@ locals {
   subnet_newbits     = 5
   subnet_tier_offset = { public = 0, app = 8, database = 16 }
 
-  azs      = slice(data.aws_availability_zones.available.names, 0, local.env.az_count)
+  azs      = slice(data.aws_availability_zones.available.names, 0, local.settings.az_count)
   az_index = { for i, az in local.azs : az => i }
 
   # The first nat_gateway_count AZs get a NAT gateway; app subnets in other AZs use the first one.
-  nat_azs = slice(local.azs, 0, local.env.nat_gateway_count)
+  nat_azs = slice(local.azs, 0, local.settings.nat_gateway_count)
 
   ami_id         = coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))
   db_identifier  = "${local.name_prefix}-postgres"
@@ -116,7 +125,7 @@ locals {
       postgresql = "/aws/rds/instance/${local.db_identifier}/postgresql"
       upgrade    = "/aws/rds/instance/${local.db_identifier}/upgrade"
     },
-    local.env.flow_logs_enabled ? { vpc_flow_logs = "/${local.name_prefix}/vpc-flow-logs" } : {},
+    local.settings.flow_logs_enabled ? { vpc_flow_logs = "/${local.name_prefix}/vpc-flow-logs" } : {},
   )
 
   alarms = {
@@ -136,7 +145,7 @@ locals {
       metric_name = "FreeStorageSpace"
       statistic   = "Minimum"
       comparison  = "LessThanThreshold"
-      threshold   = local.env.db_allocated_storage * 1073741824 / 10
+      threshold   = local.settings.db_allocated_storage * 1073741824 / 10
       periods     = 1
       dimensions  = { DBInstanceIdentifier = local.db_identifier }
     }
@@ -211,7 +220,7 @@ data "aws_availability_zones" "available" {
 
   lifecycle {
     postcondition {
-      condition     = length(self.names) >= local.env.az_count
+      condition     = length(self.names) >= local.settings.az_count
       error_message = "${var.aws_region} has ${length(self.names)} availability zones, fewer than this environment's availability_zones in the spec."
     }
   }
@@ -221,9 +230,8 @@ data "aws_ssm_parameter" "al2023" {
   count = var.ami_id == null ? 1 : 0
 
   # Amazon Linux 2023 for the instance type's architecture (arm64 for Graviton types).
-  name = local.env.ami_ssm_parameter
+  name = local.settings.ami_ssm_parameter
 }
-
 
 # Regions opened before August 2022 deliver ALB access logs as a regional ELB account; newer
 # regions use the log-delivery service principal granted alongside it.
@@ -308,7 +316,7 @@ data "aws_iam_policy_document" "kms_logs" {
 # the application EBS volumes.
 resource "aws_kms_key" "data" {
   description             = "${local.name_prefix} data at rest (RDS, Performance Insights, master secret, EBS)"
-  deletion_window_in_days = local.env.kms_deletion_window_days
+  deletion_window_in_days = local.settings.kms_deletion_window_days
   enable_key_rotation     = true
   policy                  = data.aws_iam_policy_document.kms_data.json
 
@@ -324,7 +332,7 @@ resource "aws_kms_alias" "data" {
 # so that the logs and CloudWatch service principals never get access to PHI-bearing data.
 resource "aws_kms_key" "logs" {
   description             = "${local.name_prefix} logs and alarms (CloudWatch Logs, SNS)"
-  deletion_window_in_days = local.env.kms_deletion_window_days
+  deletion_window_in_days = local.settings.kms_deletion_window_days
   enable_key_rotation     = true
   policy                  = data.aws_iam_policy_document.kms_logs.json
 
@@ -367,7 +375,7 @@ resource "aws_kms_grant" "autoscaling" {
 
 resource "aws_vpc" "this" {
   #checkov:skip=CKV2_AWS_11:no VPC flow logs in dev (not production); tapgen requires it in production
-  cidr_block           = local.env.vpc_cidr
+  cidr_block           = local.settings.vpc_cidr
   enable_dns_support   = true
   enable_dns_hostnames = true
 
@@ -386,7 +394,7 @@ resource "aws_subnet" "public" {
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = each.key
-  cidr_block              = cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.public + each.value)
+  cidr_block              = cidrsubnet(local.settings.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.public + each.value)
   map_public_ip_on_launch = false
 
   tags = { Name = "${local.name_prefix}-public-${each.key}", Tier = "public" }
@@ -397,7 +405,7 @@ resource "aws_subnet" "app" {
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = each.key
-  cidr_block              = cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.app + each.value)
+  cidr_block              = cidrsubnet(local.settings.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.app + each.value)
   map_public_ip_on_launch = false
 
   tags = { Name = "${local.name_prefix}-app-${each.key}", Tier = "app" }
@@ -408,7 +416,7 @@ resource "aws_subnet" "database" {
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = each.key
-  cidr_block              = cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.database + each.value)
+  cidr_block              = cidrsubnet(local.settings.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.database + each.value)
   map_public_ip_on_launch = false
 
   tags = { Name = "${local.name_prefix}-database-${each.key}", Tier = "database" }
@@ -525,7 +533,7 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 }
 
 data "aws_iam_policy_document" "flow_logs" {
-  count = local.env.flow_logs_enabled ? 1 : 0
+  count = local.settings.flow_logs_enabled ? 1 : 0
 
   statement {
     actions = [
@@ -541,7 +549,7 @@ data "aws_iam_policy_document" "flow_logs" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  count = local.env.flow_logs_enabled ? 1 : 0
+  count = local.settings.flow_logs_enabled ? 1 : 0
 
   name               = "${local.name_prefix}-vpc-flow-logs"
   assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
@@ -550,7 +558,7 @@ resource "aws_iam_role" "flow_logs" {
 }
 
 resource "aws_iam_role_policy" "flow_logs" {
-  count = local.env.flow_logs_enabled ? 1 : 0
+  count = local.settings.flow_logs_enabled ? 1 : 0
 
   name   = "write-vpc-flow-logs"
   role   = aws_iam_role.flow_logs[0].id
@@ -558,7 +566,7 @@ resource "aws_iam_role_policy" "flow_logs" {
 }
 
 resource "aws_flow_log" "this" {
-  count = local.env.flow_logs_enabled ? 1 : 0
+  count = local.settings.flow_logs_enabled ? 1 : 0
 
   vpc_id                   = aws_vpc.this.id
   traffic_type             = "ALL"
@@ -686,11 +694,11 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
 
 resource "aws_s3_bucket" "alb_logs" {
   #checkov:skip=CKV_AWS_145:ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS
-  #checkov:skip=CKV_AWS_18:Terminal log bucket; logging it to another bucket would only move the gap. Reads are audited with CloudTrail
+  #checkov:skip=CKV_AWS_18:Terminal log bucket; logging it to another bucket would only move the gap
   #checkov:skip=CKV_AWS_144:Operational access logs with a fixed expiry; cross-region replication is not required for them
   bucket = "${local.name_prefix}-alb-logs-${local.account_id}-${var.aws_region}"
   # Outside production, destroying the environment also deletes its access logs.
-  force_destroy = !local.env.production
+  force_destroy = local.settings.alb_logs_force_destroy
 
   tags = { Name = "${local.name_prefix}-alb-logs" }
 }
@@ -740,7 +748,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "alb_logs" {
     filter {}
 
     expiration {
-      days = local.env.log_retention_days
+      days = local.settings.log_retention_days
     }
 
     noncurrent_version_expiration {
@@ -843,7 +851,7 @@ resource "aws_lb" "this" {
   security_groups            = [aws_security_group.alb.id]
   subnets                    = [for s in aws_subnet.public : s.id]
   drop_invalid_header_fields = true
-  enable_deletion_protection = local.env.production
+  enable_deletion_protection = local.settings.alb_deletion_protection
 
   access_logs {
     bucket  = aws_s3_bucket.alb_logs.id
@@ -958,7 +966,7 @@ resource "aws_launch_template" "app" {
   name                   = "${local.name_prefix}-app"
   description            = "${local.name_prefix} application instances"
   image_id               = local.ami_id
-  instance_type          = local.env.instance_type
+  instance_type          = local.settings.instance_type
   ebs_optimized          = true
   update_default_version = true
 
@@ -1010,9 +1018,9 @@ resource "aws_launch_template" "app" {
 resource "aws_autoscaling_group" "app" {
   name                      = "${local.name_prefix}-app"
   vpc_zone_identifier       = [for s in aws_subnet.app : s.id]
-  min_size                  = local.env.asg_min_size
-  max_size                  = local.env.asg_max_size
-  desired_capacity          = local.env.asg_desired_capacity
+  min_size                  = local.settings.asg_min_size
+  max_size                  = local.settings.asg_max_size
+  desired_capacity          = local.settings.asg_desired_capacity
   health_check_type         = "ELB"
   health_check_grace_period = 300
   target_group_arns         = [aws_lb_target_group.app.arn]
@@ -1062,7 +1070,7 @@ resource "aws_db_subnet_group" "this" {
 # A prefix and create_before_destroy let a major-version upgrade swap in a new family's group.
 resource "aws_db_parameter_group" "this" {
   name_prefix = "${local.db_identifier}-"
-  family      = local.env.db_parameter_group_family
+  family      = local.settings.db_parameter_group_family
   description = "${local.name_prefix} PostgreSQL: TLS only, connection and DDL logging"
 
   parameter {
@@ -1133,8 +1141,8 @@ resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_293:no RDS deletion protection in dev, staging (not production); tapgen requires it in production
   identifier     = local.db_identifier
   engine         = "postgres"
-  engine_version = local.env.db_engine_version
-  instance_class = local.env.db_instance_class
+  engine_version = local.settings.db_engine_version
+  instance_class = local.settings.db_instance_class
   db_name        = "app"
   username       = "dbadmin"
   port           = 5432
@@ -1142,8 +1150,8 @@ resource "aws_db_instance" "this" {
   manage_master_user_password   = true
   master_user_secret_kms_key_id = aws_kms_key.data.arn
 
-  allocated_storage     = local.env.db_allocated_storage
-  max_allocated_storage = local.env.db_max_allocated_storage
+  allocated_storage     = local.settings.db_allocated_storage
+  max_allocated_storage = local.settings.db_max_allocated_storage
   storage_type          = "gp3"
   storage_encrypted     = true
   kms_key_id            = aws_kms_key.data.arn
@@ -1152,20 +1160,20 @@ resource "aws_db_instance" "this" {
   vpc_security_group_ids = [aws_security_group.db.id]
   parameter_group_name   = aws_db_parameter_group.this.name
   publicly_accessible    = false
-  multi_az               = local.env.db_multi_az
+  multi_az               = local.settings.db_multi_az
   ca_cert_identifier     = "rds-ca-rsa2048-g1"
 
   iam_database_authentication_enabled = true
   auto_minor_version_upgrade          = true
   allow_major_version_upgrade         = true # moved only by the spec's engine_version
 
-  backup_retention_period   = local.env.db_backup_retention_period
+  backup_retention_period   = local.settings.db_backup_retention_period
   backup_window             = "03:00-04:00"
   maintenance_window        = "sun:04:30-sun:05:30"
   copy_tags_to_snapshot     = true
   delete_automated_backups  = false
-  deletion_protection       = local.env.db_deletion_protection
-  skip_final_snapshot       = !local.env.db_deletion_protection
+  deletion_protection       = local.settings.db_deletion_protection
+  skip_final_snapshot       = local.settings.db_skip_final_snapshot
   final_snapshot_identifier = "${local.db_identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
 
   performance_insights_enabled          = true
@@ -1197,7 +1205,7 @@ resource "aws_cloudwatch_log_group" "this" {
   for_each = local.log_groups
 
   name              = each.value
-  retention_in_days = local.env.log_retention_days
+  retention_in_days = local.settings.log_retention_days
   kms_key_id        = aws_kms_key.logs.arn
 
   tags = { Name = each.value }

@@ -18,14 +18,14 @@ GOOD = textwrap.dedent('''\
         dev  = { size = 1 }
         prod = { size = 2 }
       }
-      env = local.environments[terraform.workspace]
+      settings = local.environments[terraform.workspace]
     }
 
     data "aws_partition" "current" {}
 
     resource "aws_vpc" "this" {
       cidr_block = "10.0.0.0/16"
-      tags       = { Name = "${var.name}-${local.env.size}-${data.aws_partition.current.partition}" }
+      tags       = { Name = "${var.name}-${local.settings.size}-${data.aws_partition.current.partition}" }
     }
 
     output "vpc_id" {

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from generator.spec import load_spec
+from generator.loader import load_spec
 
 from .helpers import DEFAULT_SPEC, OUT, ROOT, TAPGEN, run_cli
 

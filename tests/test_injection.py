@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from generator.context import ELB_ACCOUNT_REGIONS
 from generator.errors import SpecError
+from generator.loader import build_spec
 from generator.pipeline import render_spec
-from generator.spec import Backend, Database, Environment, Spec, build_spec
+from generator.spec import Backend, Database, Environment, Spec
 from generator.stack import Stack
 from generator.yaml_source import parse_yaml
 

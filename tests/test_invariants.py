@@ -1,13 +1,13 @@
 import pytest
 
 from generator.errors import SpecError
-from generator.spec import load_spec
+from generator.loader import load_spec
 
-from .helpers import DEFAULT_SPEC
+from .helpers import STANDARD_SPEC
 
 
 def default_with(*edits: tuple[str, str]) -> str:
-    text = DEFAULT_SPEC.read_text()
+    text = STANDARD_SPEC.read_text()
     for old, new in edits:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
@@ -44,7 +44,7 @@ def test_vpc_ranges(write_spec, cidr, message):
 
 def test_default_is_not_an_environment(write_spec):
     found = problems(write_spec, ("  dev:\n", "  default:\n"))
-    assert (line_of(DEFAULT_SPEC.read_text(), "  dev:"), "environments.default", "'default' is Terraform's own workspace, not an environment") in found
+    assert (line_of(STANDARD_SPEC.read_text(), "  dev:"), "environments.default", "'default' is Terraform's own workspace, not an environment") in found
 
 
 def test_environment_names_must_be_workspace_names(write_spec):
@@ -78,7 +78,7 @@ def test_backup_retention_must_not_decrease_towards_prod(write_spec):
 def test_production_needs_its_safety_nets(write_spec, old, new, needs):
     [(line, path, message)] = problems(write_spec, (old, new))
     assert path == "environments.prod" and message == f"is production and needs {needs}"
-    assert line == line_of(DEFAULT_SPEC.read_text(), "  prod:")
+    assert line == line_of(STANDARD_SPEC.read_text(), "  prod:")
 
 
 def test_flow_logs_are_required_in_production(write_spec):
@@ -110,20 +110,43 @@ def test_waivers_must_be_needed_and_explained(write_spec, waiver, message):
 
 def test_unknown_waivers_and_waivers_outside_production_are_errors(write_spec):
     found = problems(write_spec, ("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    waivers:\n"
-                                  "      encryption: not needed in dev at all"))
+                                  "      multi-az: not needed in dev at all"))
     assert [(path, message) for _, path, message in found] == [
-        ("environments.dev.waivers.encryption", "'encryption' is not a valid name here")]
+        ("environments.dev.waivers.multi-az", "'multi-az' is not a rule that can be waived")]
     found = problems(write_spec, ("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    waivers:\n"
                                   "      multi_az: dev is single-AZ on purpose"))
     assert [(path, message) for _, path, message in found] == [
-        ("environments.dev.waivers", "waivers apply only to production environments")]
+        ("environments.dev.waivers.multi_az", "waives nothing: the rule holds only for production environments")]
 
 
-def test_an_environment_can_opt_out_of_production_by_name(write_spec):
-    _, spec = load_spec(write_spec(default_with(
-        ("      multi_az: true", "      multi_az: false"),
-        ("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    production: false"))))
+@pytest.mark.parametrize("name", ["prod", "production", "prd", "live", "prod-eu", "live2"])
+def test_a_name_that_says_production_is_production(write_spec, name):
+    _, spec = load_spec(write_spec(default_with(("  prod:", f"  {name}:"), ("project: healthcare-app", "project: hc"))))
+    assert spec.environments[name].production is True
+    assert spec.environments[name].nat_gateways == "per_az"
+    assert spec.environments["staging"].production is False
+
+
+@pytest.mark.parametrize("where", ["environment", "defaults"])
+def test_saying_a_production_name_is_not_production_needs_a_reason(write_spec, where):
+    edit = (("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    production: false")
+            if where == "environment" else ("defaults:", "defaults:\n  production: false"))
+    [(line, path, message)] = problems(write_spec, edit)
+    assert (path, message) == ("environments.prod",
+                               "says production and needs production: true, as its name says production")
+    assert line == line_of(default_with(edit), "  prod:")
+    waived = default_with(edit, ("    flow_logs: true\n    kms_deletion_window_days: 30",
+                                 "    flow_logs: true\n    kms_deletion_window_days: 30\n"
+                                 "    waivers: {production: a load-test copy of prod with synthetic data}"))
+    _, spec = load_spec(write_spec(waived))
     assert spec.environments["prod"].production is False
+
+
+def test_a_waiver_reason_must_say_something(write_spec):
+    [(_, path, message)] = problems(write_spec, ("kms_deletion_window_days: 30",
+                                                 "kms_deletion_window_days: 30\n    production: false\n"
+                                                 "    waivers: {production: testing}"))
+    assert (path, message) == ("environments.prod.waivers.production", "needs a specific reason")
 
 
 def test_every_overlapping_environment_is_reported(write_spec):

@@ -2,8 +2,8 @@
 
 import re
 
+from generator.loader import load_spec
 from generator.pipeline import render_spec
-from generator.spec import load_spec
 
 from .helpers import DEFAULT_SPEC, OUT, ROOT
 

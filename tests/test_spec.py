@@ -3,7 +3,8 @@ import json
 import pytest
 
 from generator.errors import SpecError
-from generator.spec import Spec, load_spec
+from generator.loader import load_spec
+from generator.spec import Spec
 from generator.typed_yaml import json_schema
 
 from .helpers import DEFAULT_SPEC, MINIMAL_SPEC

@@ -13,23 +13,23 @@ from functools import cache
 import pytest
 
 from generator import context
+from generator.loader import load_spec
 from generator.pipeline import render_spec
-from generator.spec import load_spec
 from generator.stack import Stack
 
-from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, OUT
+from .helpers import GOLDEN, MINIMAL_SPEC, STANDARD_SPEC
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 @cache
 def workspace_stack() -> Stack:
-    return Stack({p.name: p.read_text() for p in OUT.glob("*.tf")})
+    return Stack({p.name: p.read_text() for p in (GOLDEN / "standard").glob("*.tf")})
 
 
 @cache
 def resolved_stack(environment: str) -> Stack:
-    source, spec = load_spec(DEFAULT_SPEC)
+    source, spec = load_spec(STANDARD_SPEC)
     files = render_spec(spec, source, environment)
     return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
 
@@ -48,8 +48,8 @@ def settings(environment: str) -> dict:
 
 
 def setting(stack_value: str, environment: str):
-    """The value a workspace lookup like ``${local.env.x}`` takes in ``environment``."""
-    match = re.fullmatch(r"\$\{local\.env\.(\w+)\}", stack_value)
+    """The value a workspace lookup like ``${local.settings.x}`` takes in ``environment``."""
+    match = re.fullmatch(r"\$\{local\.settings\.(\w+)\}", stack_value)
     assert match, f"{stack_value!r} is not a per-environment lookup"
     return settings(environment)[match.group(1)]
 
@@ -104,13 +104,13 @@ def test_an_unknown_workspace_fails_with_the_valid_list():
     assert precondition["condition"] == "${contains(keys(local.environments), terraform.workspace)}"
     assert "Valid workspaces: ${join(\", \", keys(local.environments))}" in precondition["error_message"]
     # Every lookup falls back instead of failing, so the guard's message is the only error.
-    assert workspace_stack().locals()["env"].startswith("${lookup(local.environments, terraform.workspace,")
+    assert workspace_stack().locals()["settings"].startswith("${lookup(local.environments, terraform.workspace,")
 
 
 def test_resolved_copies_have_no_workspace_lookups():
     for environment in ENVIRONMENTS:
         texts = resolved_stack(environment).texts.values()
-        assert not any("local.env." in text or "terraform.workspace" in text for text in texts)
+        assert not any("local.settings." in text or "terraform.workspace" in text for text in texts)
 
 
 # -- network ------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def test_three_tiers_of_subnets_fit_inside_the_vpc_without_overlap(environment):
         subnet = resource(stack, "aws_subnet", tier)
         assert subnet["for_each"] == "${local.az_index}"
         assert subnet["cidr_block"] == (
-            f"${{cidrsubnet(local.env.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.{tier} + each.value)}}")
+            f"${{cidrsubnet(local.settings.vpc_cidr, local.subnet_newbits, local.subnet_tier_offset.{tier} + each.value)}}")
         assert subnet["map_public_ip_on_launch"] is False
     cidrs = [net for nets in subnet_cidrs(environment).values() for net in nets]
     vpc = ipaddress.IPv4Network(settings(environment)["vpc_cidr"])
@@ -154,7 +154,7 @@ def test_nat_gateways_one_in_dev_one_per_az_in_prod():
     assert settings("dev")["nat_gateway_count"] == 1
     assert settings("prod")["nat_gateway_count"] == settings("prod")["az_count"] == 3
     assert resource(workspace_stack(), "aws_nat_gateway", "this")["for_each"] == "${toset(local.nat_azs)}"
-    assert workspace_stack().locals()["nat_azs"] == "${slice(local.azs, 0, local.env.nat_gateway_count)}"
+    assert workspace_stack().locals()["nat_azs"] == "${slice(local.azs, 0, local.settings.nat_gateway_count)}"
 
 
 def test_route_tables_per_tier_and_no_internet_route_for_the_database():
@@ -296,7 +296,7 @@ def test_launch_template_requires_imdsv2_encrypts_with_the_customer_key_and_has_
     assert workspace_stack().locals()["ami_id"] == (
         "${coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))}")
     [ssm] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_ssm_parameter", "al2023")]
-    assert ssm["name"] == "${local.env.ami_ssm_parameter}"
+    assert ssm["name"] == "${local.settings.ami_ssm_parameter}"
     assert {settings(e)["ami_ssm_parameter"] for e in ENVIRONMENTS} == {
         "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}
 
@@ -341,7 +341,7 @@ def test_database_protection_per_environment(environment, production):
 def test_too_few_availability_zones_fail_with_a_readable_message():
     [zones] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_availability_zones", "available")]
     postcondition = one(one(zones, "lifecycle"), "postcondition")
-    assert postcondition["condition"] == "${length(self.names) >= local.env.az_count}"
+    assert postcondition["condition"] == "${length(self.names) >= local.settings.az_count}"
     assert "availability_zones" in postcondition["error_message"]
 
 

@@ -1,7 +1,7 @@
 """Settings views and the generated out/README.md."""
 
+from generator.loader import load_spec
 from generator.pipeline import render_spec
-from generator.spec import load_spec
 from generator.views import flatten, markdown_table, markdown_text, text_table
 
 from .helpers import DEFAULT_SPEC, OUT, run_cli

@@ -1,0 +1,164 @@
+"""Production policy, in one place: what being production means for an environment.
+
+- ``PRODUCTION_RULES``: what a production environment must have unless the spec waives the rule
+  with a reason (the name rule: an environment named like production is production unless
+  waived, see ``spec.named_like_production``).
+- ``derived_settings``: the settings of the generated stack that follow from those rules, so
+  that templates bind named values and decide nothing.
+- ``SCANNER_EXCEPTIONS``: the scanner findings tapgen accepts, each with its reason. The inline
+  annotations in the HCL and the skip ledger in the READMEs are both generated from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .hcl import hcl_comment
+from .spec import Environment, named_like_production
+
+MIN_PRODUCTION_LOG_DAYS = 365
+MIN_WAIVER_REASON = 10
+
+
+@dataclass(frozen=True)
+class Rule:
+    requires: str
+    met: Callable[[Environment], bool]
+    # Which environments the rule holds for: production ones, unless it says otherwise.
+    applies: Callable[[Environment], bool] = lambda env: env.production
+
+
+# The rules a spec may waive (``waivers: {rule: reason}``), by name.
+PRODUCTION_RULES = {
+    "production": Rule("production: true, as its name says production",
+                       lambda env: env.production,
+                       applies=lambda env: named_like_production(env.name)),
+    "deletion_protection": Rule("database.deletion_protection: true",
+                                lambda env: env.database.deletion_protection),
+    "multi_az": Rule("database.multi_az: true", lambda env: env.database.multi_az),
+    "flow_logs": Rule("flow_logs: true", lambda env: env.flow_logs),
+    "log_retention": Rule(f"log_retention_days of at least {MIN_PRODUCTION_LOG_DAYS}",
+                          lambda env: env.log_retention_days >= MIN_PRODUCTION_LOG_DAYS),
+}
+
+
+def derived_settings(env: Environment) -> dict[str, object]:
+    """Settings of the generated stack that follow from production and its rules."""
+    return {
+        # The ALB holds no data, but deleting production's by accident is an outage.
+        "alb_deletion_protection": env.production,
+        # Outside production, destroying the environment also deletes its access logs.
+        "alb_logs_force_destroy": not env.production,
+        # A protected database is snapshotted when it is destroyed.
+        "db_skip_final_snapshot": not env.database.deletion_protection,
+    }
+
+
+@dataclass(frozen=True)
+class ScannerException:
+    """A scanner finding tapgen accepts on one block of the output, and why."""
+
+    address: str  # the block that carries the annotation, e.g. "aws_s3_bucket.alb_logs"
+    checkov: str  # the Checkov check ID
+    title: str  # what the check asks for
+    reason: str  # why it does not apply here, or is accepted
+    compensates: str  # what covers the gap
+    # The production rule that enforces the setting where it matters; None when the finding is
+    # accepted in every environment.
+    rule: str | None = None
+
+    def fails(self, env: Environment) -> bool:
+        """Whether ``env``'s settings fail the check (a finding to annotate)."""
+        if self.rule is None:
+            return True
+        if self.rule in PRODUCTION_RULES:
+            return not PRODUCTION_RULES[self.rule].met(env)
+        return not derived_settings(env)[self.rule]
+
+    def reason_for(self, environments: Mapping[str, Environment]) -> str | None:
+        """The annotation's reason for these environments; None if none of them fails the check."""
+        if self.rule is None:
+            return self.reason
+        failing = [env for env in environments.values() if self.fails(env)]
+        if not failing:
+            return None
+        parts = []
+        others = [env.name for env in failing if not env.production]
+        if others:
+            parts.append(f"no {self.title} in {', '.join(others)} (not production); {self.reason}")
+        parts += [f"{env.name} waives it: {env.waivers[self.rule]}" for env in failing if env.production]
+        return "; ".join(parts)
+
+
+_KEY_POLICY = ('Key policy: Resource "*" is this key only, and the account-root statement is required '
+               "to delegate key access to IAM")
+_KEY_POLICY_COMPENSATES = "no '*' principal; service statements conditioned on source account and ARN"
+
+# In the order the annotations appear in a block.
+SCANNER_EXCEPTIONS = (
+    ScannerException("aws_vpc.this", "CKV2_AWS_11", "VPC flow logs",
+                     "tapgen requires it in production", "staging and prod log all traffic to an encrypted group",
+                     rule="flow_logs"),
+    ScannerException("aws_vpc_security_group_ingress_rule.alb_http", "CKV_AWS_260", "port 80 closed to 0.0.0.0/0",
+                     "Port 80 only reaches the listener that answers HTTP 301 to HTTPS; no content is served "
+                     "over HTTP", "HSTS on HTTPS; allowed_ingress_cidrs narrows both"),
+    ScannerException("aws_lb.this", "CKV_AWS_150", "ALB deletion protection",
+                     "it is on in production", "the ALB holds no data; it is recreated from code",
+                     rule="alb_deletion_protection"),
+    ScannerException("aws_lb.this", "CKV2_AWS_28", "ALB behind WAF",
+                     "WAF is the edge layer owned by the platform team; attach its web ACL with "
+                     "aws_wafv2_web_acl_association", "attach your web ACL (README)"),
+    ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_145", "S3 encrypted with KMS",
+                     "ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS",
+                     "SSE-S3, TLS-only and TLS 1.2+ policy, public access blocked, ACLs off"),
+    ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_18", "S3 access logging",
+                     "Terminal log bucket; logging it to another bucket would only move the gap",
+                     "writes only by the ELB delivery principal; versioning keeps every object"),
+    ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_144", "S3 cross-region replication",
+                     "Operational access logs with a fixed expiry; cross-region replication is not required "
+                     "for them", "versioning, lifecycle expiry"),
+    ScannerException("aws_db_instance.this", "CKV_AWS_157", "RDS Multi-AZ",
+                     "tapgen requires it in production", "daily backups, point-in-time restore",
+                     rule="multi_az"),
+    ScannerException("aws_db_instance.this", "CKV_AWS_293", "RDS deletion protection",
+                     "tapgen requires it in production",
+                     "final snapshot where protected; backups kept after delete", rule="deletion_protection"),
+    ScannerException("aws_cloudwatch_log_group.this", "CKV_AWS_338", f"{MIN_PRODUCTION_LOG_DAYS}+ days of log "
+                     "retention", "tapgen requires it in production", "every group is KMS-encrypted",
+                     rule="log_retention"),
+    *(ScannerException("data.aws_iam_policy_document.kms_data", check, "key policy without '*'", _KEY_POLICY,
+                       _KEY_POLICY_COMPENSATES) for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356")),
+)
+
+
+def scanner_annotations(environments: Mapping[str, Environment]) -> dict[str, list[str]]:
+    """The inline annotation lines of each annotated block, for output covering ``environments``.
+
+    Every block named by an exception has an entry (empty where no environment fails its
+    checks), so a template that asks for a block no exception names fails to render.
+    """
+    lines: dict[str, list[str]] = {exception.address: [] for exception in SCANNER_EXCEPTIONS}
+    for exception in SCANNER_EXCEPTIONS:
+        reason = exception.reason_for(environments)
+        if reason is not None:
+            lines[exception.address].append(f"#checkov:skip={exception.checkov}:{hcl_comment(reason)}")
+    return lines
+
+
+def ledger_rows(environments: Mapping[str, Environment]) -> list[list[str]]:
+    """The skip ledger: one row per accepted finding (exceptions that differ only in their check
+    ID share a row): checks, environments, why, what compensates, where production is enforced."""
+    rows: dict[tuple[str, ...], list[str]] = {}
+    for exception in SCANNER_EXCEPTIONS:
+        reason = exception.reason_for(environments)
+        if reason is None:
+            continue
+        where = ("all" if exception.rule is None
+                 else ", ".join(env.name for env in environments.values() if exception.fails(env)))
+        rule = PRODUCTION_RULES.get(exception.rule or "")
+        enforced = (f"production needs {rule.requires} or a waiver" if rule
+                    else "always on in production" if exception.rule else "-")
+        row = (exception.title, where, reason, exception.compensates, enforced)
+        rows.setdefault(row, []).append(exception.checkov)
+    return [[f"{', '.join(checks)} {title}", *rest] for (title, *rest), checks in rows.items()]

@@ -1,0 +1,56 @@
+"""Production policy: derived settings, and scanner annotations only where an environment fails."""
+
+from dataclasses import replace
+
+import pytest
+
+from generator.loader import load_spec
+from generator.policy import PRODUCTION_RULES, SCANNER_EXCEPTIONS, derived_settings, scanner_annotations
+
+from .helpers import STANDARD_SPEC
+
+_, SPEC = load_spec(STANDARD_SPEC)
+ENVS = SPEC.environments
+
+
+def test_derived_settings_follow_production_and_protection():
+    assert derived_settings(ENVS["prod"]) == {"alb_deletion_protection": True, "alb_logs_force_destroy": False,
+                                              "db_skip_final_snapshot": False}
+    assert derived_settings(ENVS["dev"]) == {"alb_deletion_protection": False, "alb_logs_force_destroy": True,
+                                             "db_skip_final_snapshot": True}
+
+
+def test_non_production_environments_that_fail_are_named():
+    lines = scanner_annotations(ENVS)
+    assert lines["aws_db_instance.this"][0] == (
+        "#checkov:skip=CKV_AWS_157:no RDS Multi-AZ in dev, staging (not production); tapgen requires it in production")
+    assert lines["aws_vpc.this"] == [
+        "#checkov:skip=CKV2_AWS_11:no VPC flow logs in dev (not production); tapgen requires it in production"]
+
+
+def test_production_alone_needs_only_the_exceptions_of_every_environment():
+    lines = scanner_annotations({"prod": ENVS["prod"]})
+    annotated = {line.split(":")[1].split("=")[1] for block in lines.values() for line in block}
+    assert annotated == {e.checkov for e in SCANNER_EXCEPTIONS if e.rule is None}
+
+
+def test_a_waived_production_rule_carries_its_reason():
+    prod = ENVS["prod"]
+    waived = replace(prod, database=replace(prod.database, multi_az=False),
+                     waivers={"multi_az": "single-AZ until the Q3 budget"})
+    assert scanner_annotations({"prod": waived})["aws_db_instance.this"] == [
+        "#checkov:skip=CKV_AWS_157:prod waives it: single-AZ until the Q3 budget"]
+
+
+def test_every_environment_dependent_exception_names_a_rule_or_derived_setting():
+    for exception in SCANNER_EXCEPTIONS:
+        if exception.rule is not None:
+            assert exception.rule in PRODUCTION_RULES or exception.rule in derived_settings(ENVS["dev"])
+
+
+@pytest.mark.parametrize("text", ["line\nbreak", "bidi \u202e override"])
+def test_reasons_from_the_spec_stay_one_comment_line(text):
+    prod = ENVS["prod"]
+    waived = replace(prod, database=replace(prod.database, multi_az=False), waivers={"multi_az": text})
+    [line] = scanner_annotations({"prod": waived})["aws_db_instance.this"]
+    assert "\n" not in line and "\u202e" not in line
