@@ -25,7 +25,7 @@ VAR_ARGS := $(if $(VAR_FILE),-var-file=$(abspath $(VAR_FILE)))
 CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: help install install-test install-scan render check test scan bench clean schema \
+.PHONY: help install install-test install-scan render goldens check test scan bench clean schema \
         plan apply destroy fmt validate _workspace _terraform _init
 
 help: ## Show the targets
@@ -53,6 +53,11 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 
 render: install ## Render $(SPEC) into $(OUT)/
 	$(BIN)/tapgen render --spec $(SPEC) --out $(OUT)
+
+goldens: render ## Regenerate tests/golden/<case>/ from each tests/specs/<case>.yaml (and out/)
+	@for spec in tests/specs/*.yaml; do \
+	  $(BIN)/tapgen render --spec "$$spec" --out "tests/golden/$$(basename "$$spec" .yaml)" || exit 1; \
+	done
 
 check: install ## Exit 1 with a diff if $(OUT)/ is not what $(SPEC) renders to
 	$(BIN)/tapgen render --check --spec $(SPEC) --out $(OUT)

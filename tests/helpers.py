@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 TAPGEN = Path(sys.executable).with_name("tapgen")
 DEFAULT_SPEC = ROOT / "environments.yaml"
 OUT = ROOT / "out"
+# Fixture specs, each with its golden output in GOLDEN/<case>/ (`make goldens`).
+SPECS = ROOT / "tests" / "specs"
+GOLDEN = ROOT / "tests" / "golden"
+# The dev / staging / prod fixture most unit tests read.
+STANDARD_SPEC = SPECS / "standard.yaml"
 
 # The smallest valid spec: one environment, every required key once.
 MINIMAL_SPEC = textwrap.dedent("""\

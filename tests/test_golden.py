@@ -1,18 +1,52 @@
-"""The committed out/ is the golden record of environments.yaml."""
+"""Golden records: out/ for environments.yaml, and tests/golden/<case>/ for each tests/specs/<case>.yaml.
+
+Each comparison runs both ways (a missing, an extra or a changed file fails) and prints the diff
+and the command that regenerates the record.
+"""
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from generator.pipeline import render_files, stale
-from generator.writer import unified_diff
+import pytest
 
-from .helpers import DEFAULT_SPEC, OUT, ROOT
+from generator.pipeline import render_files
+from generator.writer import Change, unified_diff
+
+from .helpers import DEFAULT_SPEC, GOLDEN, OUT, ROOT, SPECS
+
+CASES = sorted(path.stem for path in SPECS.glob("*.yaml"))
+
+
+def differences(files: dict[str, str], directory: Path) -> list[Change]:
+    recorded = {p.name: p.read_text(encoding="utf-8") for p in directory.iterdir() if p.is_file()}
+    return [Change(name, recorded.get(name), files.get(name))
+            for name in sorted(set(files) | set(recorded)) if recorded.get(name) != files.get(name)]
 
 
 def test_committed_out_is_current():
-    pending = stale(DEFAULT_SPEC, OUT)
+    pending = differences(render_files(DEFAULT_SPEC), OUT)
     assert not pending, "out/ is stale; run `make render`.\n" + unified_diff(pending, OUT)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_record_is_current(case):
+    directory = GOLDEN / case
+    assert directory.is_dir(), f"{directory} is missing; run `make goldens`"
+    pending = differences(render_files(SPECS / f"{case}.yaml"), directory)
+    assert not pending, f"{directory} is stale; run `make goldens`.\n" + unified_diff(pending, directory)
+
+
+def test_every_golden_record_has_its_spec():
+    assert sorted(p.name for p in GOLDEN.iterdir()) == CASES
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_stray_blank_lines(case):
+    # terraform fmt keeps a run of blank lines, so a template that emits one would ship it.
+    for name, text in render_files(SPECS / f"{case}.yaml").items():
+        assert "\n\n\n" not in text, f"{case}/{name} has two blank lines in a row"
 
 
 def test_output_is_byte_identical_across_runs_and_hash_seeds():
