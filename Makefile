@@ -25,7 +25,7 @@ VAR_ARGS := $(if $(VAR_FILE),-var-file=$(abspath $(VAR_FILE)))
 CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: help install install-test install-scan render goldens check test scan bench clean schema \
+.PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema \
         plan apply destroy fmt validate _workspace _terraform _init
 
 help: ## Show the targets
@@ -71,6 +71,9 @@ scan: install install-scan ## Checkov over $(OUT)/ and each environment resolved
 
 bench: install ## Time renders against the import floor; rewrite the README's performance table
 	$(BIN)/python bench/bench.py
+
+readme: install ## Regenerate the README's skip ledger from generator/policy.py
+	$(BIN)/python tools/update_readme.py
 
 schema: install ## Regenerate schema/tapgen.schema.json from the spec model
 	$(BIN)/tapgen schema > schema/tapgen.schema.json

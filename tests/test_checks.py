@@ -2,6 +2,8 @@
 
 import textwrap
 
+import pytest
+
 from generator.checks import check_stack
 from generator.stack import Stack
 
@@ -78,3 +80,12 @@ def test_dangling_references_are_reported_with_their_block():
 def test_text_in_string_literals_is_not_a_reference():
     text = GOOD.replace('cidr_block = "10.0.0.0/16"', 'cidr_block = "var.nothing aws_x.y"')
     assert problems(text) == []
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    ('resource "aws_vpc" {\n}\n', "resource blocks take 2 label(s), this has 1"),
+    ('variable "a" "b" {\n  type = string\n}\n', "variable blocks take 1 label(s), this has 2"),
+    ('locals "x" {\n  a = 1\n}\n', "locals blocks take 0 label(s), this has 1"),
+])
+def test_a_block_with_the_wrong_number_of_labels_is_reported(block, message):
+    assert any(message in problem for problem in problems(GOOD + "\n" + block))

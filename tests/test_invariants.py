@@ -156,3 +156,15 @@ def test_every_overlapping_environment_is_reported(write_spec):
         ("environments.prod.vpc_cidr", "10.10.64.0/18 overlaps environments.dev.vpc_cidr (10.10.0.0/16)"),
         ("environments.staging.vpc_cidr", "10.10.128.0/17 overlaps environments.dev.vpc_cidr (10.10.0.0/16)"),
     ]
+
+
+@pytest.mark.parametrize("maximum", [50, 40])
+def test_storage_autoscaling_ceiling_must_be_above_allocated_storage(write_spec, maximum):
+    [(_, path, message)] = problems(write_spec, ("max_allocated_storage_gb: 200", f"max_allocated_storage_gb: {maximum}"))
+    assert (path, message) == ("environments.staging.database.max_allocated_storage_gb",
+                               "must be above allocated_storage_gb (50) or 0")
+
+
+def test_storage_autoscaling_can_be_off(write_spec):
+    _, spec = load_spec(write_spec(default_with(("max_allocated_storage_gb: 200", "max_allocated_storage_gb: 0"))))
+    assert spec.environments["staging"].database.max_allocated_storage_gb == 0

@@ -7,7 +7,7 @@ from generator.loader import load_spec
 from generator.spec import Spec
 from generator.typed_yaml import json_schema
 
-from .helpers import DEFAULT_SPEC, MINIMAL_SPEC
+from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, SPECS
 
 
 def problems_of(write_spec, text: str) -> list[tuple[int | None, str, str]]:
@@ -22,6 +22,17 @@ def test_the_default_spec_loads_with_defaults_merged():
     assert [e.database.backup_retention_days for e in spec.environments.values()] == [1, 3, 7]
     assert spec.environments["dev"].availability_zones == 2  # from defaults
     assert spec.environments["prod"].availability_zones == 3  # its own value wins
+
+
+def test_defaults_merge_deeply_into_nested_mappings():
+    _, spec = load_spec(SPECS / "nested_defaults.yaml")
+    dev, prod = spec.environments["dev"], spec.environments["prod"]
+    # dev overrides one key of database and of autoscaling, and keeps the rest from defaults.
+    assert (dev.database.backup_retention_days, dev.database.instance_class, dev.database.allocated_storage_gb) == (
+        1, "db.t3.small", 30)
+    assert (dev.autoscaling.min, dev.autoscaling.max, dev.autoscaling.desired) == (1, 4, 1)
+    assert (prod.database.instance_class, prod.database.allocated_storage_gb, prod.autoscaling.desired) == (
+        "db.m6g.large", 30, 2)
 
 
 def test_production_and_nat_defaults_follow_the_environment():

