@@ -15,6 +15,7 @@ import typing
 from typing import Any, Literal, Union
 
 from .errors import Problem
+from .unseen import describe, first_invisible
 from .yaml_source import Located
 
 _INVALID = object()
@@ -153,6 +154,12 @@ class Builder:
         if type(value) is not tp:
             hint = "quote it" if tp is str and isinstance(value, (int, float, bool)) else None
             self.problem(loc, f"must be {_type_name(tp)}, got {_describe(value)}", hint)
+            return _INVALID
+        unseen = first_invisible(value) if tp is str else None
+        if unseen:
+            index, char = unseen
+            self.problem(loc, f"contains an invisible character {describe(char)}",
+                         f"delete it: it is character {index + 1} of the value")
             return _INVALID
         message = _constraint_problem(meta, value)
         if message:
