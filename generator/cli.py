@@ -43,7 +43,7 @@ def _complete_environments(ctx: click.Context, param: click.Parameter, incomplet
     """Shell completion for ENV arguments: the environments of the spec on the command line."""
     try:
         spec = _load(ctx.params.get("spec_path") or DEFAULT_SPEC)
-    except TapgenError:
+    except Exception:  # a bad spec, or a bug: completion offers nothing rather than a traceback
         return []
     return [name for name in spec.environments if name.startswith(incomplete)]
 

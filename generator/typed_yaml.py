@@ -16,7 +16,7 @@ from typing import Any, Literal, Union
 
 from .errors import Problem
 from .unseen import describe, first_invisible
-from .yaml_source import Located
+from .yaml_source import YAML11_BOOLEANS, Located
 
 _INVALID = object()
 
@@ -153,6 +153,9 @@ class Builder:
         value = loc.value
         if type(value) is not tp:
             hint = "quote it" if tp is str and isinstance(value, (int, float, bool)) else None
+            if tp is bool and isinstance(value, str) and value in YAML11_BOOLEANS:
+                hint = (f"in YAML 1.2, which tapgen reads, {value} is text: write "
+                        f"{str(YAML11_BOOLEANS[value]).lower()}")
             self.problem(loc, f"must be {_type_name(tp)}, got {_describe(value)}", hint)
             return _INVALID
         unseen = first_invisible(value) if tp is str else None

@@ -129,3 +129,12 @@ def test_pre_commit_hooks_run_real_tapgen_commands():
         assert program == "tapgen" and hook["pass_filenames"] is False
         result = run_cli(*args, "--help")
         assert result.exit_code == 0, hook["entry"]
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="needs the installed console script")
+@pytest.mark.parametrize("bad", ["explicit_tags_with_bad_content", "integers_too_long", "malformed_yaml"])
+def test_shell_completion_on_a_bad_spec_offers_nothing_and_never_a_traceback(tmp_path, bad):
+    shutil.copy(ROOT / "tests" / "bad_specs" / f"{bad}.yaml", tmp_path / "environments.yaml")
+    env = {**os.environ, "_TAPGEN_COMPLETE": "bash_complete", "COMP_WORDS": "tapgen show ", "COMP_CWORD": "2"}
+    done = subprocess.run([TAPGEN], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "", "")
