@@ -94,13 +94,29 @@ class Builder:
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
         hints = typing.get_type_hints(cls)
         valid = [*fields, *handled_elsewhere]
-        for key, child in loc.value.items():
-            if key not in fields:
+        unknown = [key for key in loc.value if key not in fields]
+        misplaced = _misplaced(unknown, hints)
+        # Several keys of one nested block written at this level: its indentation is wrong. Say
+        # that once, rather than once per key and again for the block they left empty.
+        blocks = {parent: keys for parent, keys in misplaced.items() if len(keys) > 1}
+        stray = {keys[0]: parent for parent, keys in misplaced.items() if len(keys) == 1}
+        for key in unknown:
+            if any(key in keys for keys in blocks.values()):
+                continue
+            if key in stray:
+                hint = f"it belongs under {stray[key]}:"
+            else:
                 close = difflib.get_close_matches(key, valid, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(valid)
-                self.problem(child, f"unknown key '{key}'", hint)
-        values, ok = {}, True
+            self.problem(loc.value[key], f"unknown key '{key}'", hint)
+        for parent, keys in blocks.items():
+            at = loc.value.get(parent) or loc.value[keys[0]]
+            self.problem(at, f"keys {', '.join(keys)} belong under {parent}:", "indent them",
+                         path=loc.child_path(parent))
+        values, ok = {}, not blocks
         for name, field in fields.items():
+            if name in blocks:
+                continue
             if name in loc.value:
                 value = self.convert(hints[name], loc.value[name], field.metadata)
                 ok = ok and value is not _INVALID
@@ -169,6 +185,25 @@ class Builder:
             self.problem(loc, message)
             return _INVALID
         return value
+
+
+def _model_of(tp: Any) -> type | None:
+    """The dataclass a field holds (through ``X | None``), or None."""
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    return tp if dataclasses.is_dataclass(tp) else None
+
+
+def _misplaced(unknown: list[str], hints: dict[str, Any]) -> dict[str, list[str]]:
+    """Unknown keys that are keys of a nested model, grouped by the field that holds that model."""
+    nested = {name: {f.name for f in dataclasses.fields(model)}
+              for name, model in ((name, _model_of(tp)) for name, tp in hints.items()) if model}
+    found: dict[str, list[str]] = {}
+    for key in unknown:
+        parent = next((name for name, keys in nested.items() if key in keys), None)
+        if parent:
+            found.setdefault(parent, []).append(key)
+    return found
 
 
 def _constraint_problem(meta: Any, value: Any) -> str | None:
