@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import Problem
+from .regions import REGIONS, closest
 
 if TYPE_CHECKING:
     from .spec import Environment, Spec
@@ -48,6 +49,7 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
     """Every invariant problem in ``spec``; ``lines`` maps dotted paths to spec lines."""
     found: list[tuple[str, str, str | None]] = []
     found += _names(spec)
+    found += _regions(spec)
     found += _networks(spec)
     for name, env in spec.environments.items():
         found += _env_rules(f"environments.{name}", env)
@@ -107,6 +109,27 @@ def _networks(spec: Spec):
                    "give every environment its own range so they can be peered")
         if furthest is None or network.broadcast_address > furthest[1].broadcast_address:
             furthest = (name, network)
+
+
+def _regions(spec: Spec):
+    """The spec's and the backend's regions exist, and have the zones each environment asks for."""
+    named = [("region", spec.region)]
+    if spec.backend and spec.backend.region:
+        named.append(("backend.region", spec.backend.region))
+    for path, name in named:
+        if name not in REGIONS and not spec.allow_unknown_region:
+            close = closest(name)
+            yield (path, f"'{name}' is not an AWS region tapgen knows",
+                   (f"did you mean '{close}'? " if close else "")
+                   + "for a region newer than this tapgen, set allow_unknown_region: true")
+    region = REGIONS.get(spec.region)
+    if region is None:
+        return
+    for name, env in spec.environments.items():
+        if env.availability_zones > region.availability_zones:
+            yield (f"environments.{name}.availability_zones",
+                   f"{spec.region} has {region.availability_zones} availability zones, not "
+                   f"{env.availability_zones}", f"use at most {region.availability_zones}")
 
 
 def _env_rules(path: str, env: Environment):

@@ -18,6 +18,7 @@ from .typed_yaml import Builder, json_schema, setting
 from .yaml_source import Located, load_yaml
 
 NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
+REGION_PATTERN = r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}"
 # Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -82,7 +83,7 @@ class Backend:
     key: str = setting("Object key of the state file, under the workspace prefix.",
                        "terraform.tfstate", pattern=r"[A-Za-z0-9!_.*'()/-]+")
     region: str | None = setting("Region of the bucket (default: the spec's region).", None,
-                                 pattern=r"[a-z]{2}(-[a-z]+)+-[0-9]")
+                                 pattern=REGION_PATTERN)
     workspace_key_prefix: str | None = setting(
         "Key prefix of non-default workspaces' state (default: the project name).", None,
         pattern=r"[A-Za-z0-9!_.*'()-]+")
@@ -94,8 +95,7 @@ class Backend:
 @dataclass(frozen=True)
 class Spec:
     project: str = setting("Name prefix of every resource.", pattern=NAME, example="healthcare-app")
-    region: str = setting("AWS region to deploy to.", pattern=r"[a-z]{2}(-[a-z]+)+-[0-9]",
-                          example="us-west-2")
+    region: str = setting("AWS region to deploy to.", pattern=REGION_PATTERN, example="us-west-2")
     owner: str = setting("Team that owns the platform (the Owner tag).",
                          pattern=r"[\w .:/=+@-]{1,128}", example="platform-team")
     environments: dict[str, Environment] = setting(
@@ -106,6 +106,9 @@ class Spec:
     health_check_path: str = setting("Path the load balancer polls on each app instance.",
                                      "/health", pattern=r"/[A-Za-z0-9._~/-]*")
     backend: Backend | None = setting("Where Terraform keeps its state (none: local state).", None)
+    allow_unknown_region: bool = setting(
+        "Accept a region (region, backend.region) that is not in tapgen's table of AWS regions, such as "
+        "one newer than this tapgen; availability_zones is then not checked against the region.", False)
 
 
 def spec_json_schema() -> dict:
