@@ -84,10 +84,9 @@ def _networks(spec: Spec):
     networks: list[tuple[str, ipaddress.IPv4Network]] = []
     for name, env in spec.environments.items():
         path = f"environments.{name}.vpc_cidr"
-        try:
-            network = ipaddress.IPv4Network(env.vpc_cidr)
-        except ValueError as error:
-            yield path, f"'{env.vpc_cidr}' is not an IPv4 network: {error}", "for example 10.10.0.0/16"
+        network, problem = _canonical_network(env.vpc_cidr)
+        if problem:
+            yield path, *problem
             continue
         if not any(network.subnet_of(r) for r in _PRIVATE_RANGES):
             yield path, f"{network} is not a private range", "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
@@ -109,6 +108,25 @@ def _networks(spec: Spec):
                    "give every environment its own range so they can be peered")
         if furthest is None or network.broadcast_address > furthest[1].broadcast_address:
             furthest = (name, network)
+
+
+def _canonical_network(text: str) -> tuple[ipaddress.IPv4Network | None, tuple[str, str] | None]:
+    """The network ``text`` names, if it is written as Terraform's cidrsubnet needs it: an
+    address and a prefix length, with no host bits and no leading zeros; else (None, problem)."""
+    try:
+        network = ipaddress.IPv4Network(text, strict=False)
+    except ValueError as error:
+        return None, (f"'{text}' is not an IPv4 network: {error}", "for example 10.10.0.0/16")
+    address, _, length = text.partition("/")
+    if not length:
+        return None, (f"'{text}' has no prefix length", f"for example {text}/16")
+    if not (length.isdigit() and str(int(length)) == length):
+        form = "a netmask" if "." in length else "a prefix length with a leading zero"
+        return None, (f"'{text}' gives {form}; tapgen needs the prefix length in plain decimal",
+                      f"write {network}")
+    if str(network) != text:
+        return None, (f"'{text}' has host bits set: the network it is in is {network}", f"write {network}")
+    return network, None
 
 
 def _regions(spec: Spec):

@@ -35,7 +35,7 @@ def test_overlapping_cidrs_are_reported_on_the_later_environment(write_spec):
 @pytest.mark.parametrize(
     ("cidr", "message"),
     [("8.8.0.0/16", "not a private range"), ("10.10.0.0/24", "too small for 3 tiers of subnets"),
-     ("10.10.0.1/16", "not an IPv4 network"), ("10.0.0.0/8", "larger than AWS allows for a VPC")],
+     ("10.10.0.1/16", "has host bits set: the network it is in is 10.10.0.0/16"), ("10.0.0.0/8", "larger than AWS allows for a VPC")],
 )
 def test_vpc_ranges(write_spec, cidr, message):
     found = problems(write_spec, ("vpc_cidr: 10.10.0.0/16", f"vpc_cidr: {cidr}"))
