@@ -8,6 +8,7 @@ without its safety nets (unless a waiver says why).
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -50,6 +51,7 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
     found: list[tuple[str, str, str | None]] = []
     found += _names(spec)
     found += _regions(spec)
+    found += _backend(spec)
     found += _networks(spec)
     for name, env in spec.environments.items():
         found += _env_rules(f"environments.{name}", env)
@@ -148,6 +150,41 @@ def _regions(spec: Spec):
             yield (f"environments.{name}.availability_zones",
                    f"{spec.region} has {region.availability_zones} availability zones, not "
                    f"{env.availability_zones}", f"use at most {region.availability_zones}")
+
+
+# S3 general purpose bucket names (AWS, "General purpose bucket naming rules"): the field's pattern
+# holds the characters, the length and the ends; these are the rest.
+_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def _backend(spec: Spec):
+    """The S3 backend's settings as Terraform's S3 backend checks them at `terraform init`
+    (hashicorp/terraform internal/backend/remote-state/s3/backend.go, PrepareConfig), and the
+    bucket name as S3 does."""
+    backend = spec.backend
+    if backend is None:
+        return
+    bucket = backend.bucket
+    if ".." in bucket:
+        yield "backend.bucket", f"'{bucket}' has two adjacent periods, which S3 bucket names may not", None
+    if re.fullmatch(r"[0-9]+(\.[0-9]+){3}", bucket):
+        yield "backend.bucket", f"'{bucket}' is formatted as an IP address, which S3 bucket names may not be", None
+    for prefix in _RESERVED_BUCKET_PREFIXES:
+        if bucket.startswith(prefix):
+            yield "backend.bucket", f"'{bucket}' starts with '{prefix}', which S3 reserves", None
+    for suffix in _RESERVED_BUCKET_SUFFIXES:
+        if bucket.endswith(suffix):
+            yield "backend.bucket", f"'{bucket}' ends with '{suffix}', which S3 reserves", None
+    paths = [("backend.key", backend.key)]
+    if backend.workspace_key_prefix is not None:
+        paths.append(("backend.workspace_key_prefix", backend.workspace_key_prefix))
+    for path, value in paths:
+        if value.startswith("/") or value.endswith("/"):
+            yield (path, f"'{value}' starts or ends with '/', which terraform init refuses",
+                   "S3 drops a leading '/' and reads a trailing one as a folder")
+        if path == "backend.key" and "//" in value:
+            yield path, f"'{value}' contains '//', which terraform init refuses", None
 
 
 def _env_rules(path: str, env: Environment):

@@ -78,18 +78,21 @@ class Environment:
 
 @dataclass(frozen=True)
 class Backend:
-    bucket: str = setting("S3 bucket that holds the state.",
+    bucket: str = setting("S3 bucket that holds the state (S3's naming rules: 3 to 63 lowercase "
+                          "letters, digits, '.' and '-'; not an IP address; no '..').",
                           pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", example="acme-tfstate")
-    key: str = setting("Object key of the state file, under the workspace prefix.",
-                       "terraform.tfstate", pattern=r"[A-Za-z0-9!_.*'()/-]+")
+    key: str = setting("Object key of the state file, under the workspace prefix (no '/' at either "
+                       "end, no '//').", "terraform.tfstate", pattern=r"[A-Za-z0-9!_.*'()/-]{1,512}")
     region: str | None = setting("Region of the bucket (default: the spec's region).", None,
                                  pattern=REGION_PATTERN)
     workspace_key_prefix: str | None = setting(
-        "Key prefix of non-default workspaces' state (default: the project name).", None,
-        pattern=r"[A-Za-z0-9!_.*'()-]+")
+        "Key prefix of non-default workspaces' state (default: the project name; no '/' at either "
+        "end).", None, pattern=r"[A-Za-z0-9!_.*'()/-]{1,256}")
     use_lockfile: bool = setting("Lock the state with an S3 lock file.", True)
-    kms_key_id: str | None = setting("KMS key ARN that encrypts the state object.", None,
-                                     pattern=r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]+")
+    kms_key_id: str | None = setting(
+        "KMS key ARN that encrypts the state object.", None,
+        pattern=r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(?:[a-f0-9]{8}(?:-[a-f0-9]{4}){3}-[a-f0-9]{12}"
+                r"|mrk-[a-f0-9]{32})")
 
 
 @dataclass(frozen=True)

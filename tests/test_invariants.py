@@ -133,3 +133,24 @@ def test_every_overlapping_environment_is_reported(write_spec):
         ("environments.prod.vpc_cidr", "10.10.64.0/18 overlaps environments.dev.vpc_cidr (10.10.0.0/16)"),
         ("environments.staging.vpc_cidr", "10.10.128.0/17 overlaps environments.dev.vpc_cidr (10.10.0.0/16)"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("backend", "message"),
+    [("{bucket: acme-tfstate, key: state/}", "starts or ends with '/'"),
+     ("{bucket: acme-tfstate, key: a//b}", "contains '//'"),
+     ("{bucket: acme-tfstate, workspace_key_prefix: /team}", "starts or ends with '/'"),
+     ("{bucket: acme..tfstate}", "two adjacent periods"), ("{bucket: 10.0.0.1}", "an IP address"),
+     ("{bucket: sthree-state}", "starts with 'sthree-'"), ("{bucket: acme--ol-s3}", "ends with '--ol-s3'")],
+)
+def test_backend_settings_terraform_init_or_s3_would_refuse(write_spec, backend, message):
+    found = problems(write_spec, ("owner: platform-team\n", f"owner: platform-team\nbackend: {backend}\n"))
+    assert any(path.startswith("backend.") and message in text for _, path, text in found), found
+
+
+def test_a_backend_with_nested_keys_and_a_multi_region_key_renders(write_spec):
+    text = default_with(("owner: platform-team\n", "owner: platform-team\nbackend:\n  bucket: acme-tf.state\n"
+                         "  key: stacks/app/terraform.tfstate\n  workspace_key_prefix: teams/health\n"
+                         "  kms_key_id: arn:aws:kms:us-west-2:123456789012:key/mrk-" + "a" * 32 + "\n"))
+    _, spec = load_spec(write_spec(text))
+    assert spec.backend.workspace_key_prefix == "teams/health"
