@@ -40,8 +40,9 @@ MIN_WAIVER_REASON = 10
 SUBNET_NEWBITS = 5
 MAX_VPC_PREFIX = 28 - SUBNET_NEWBITS
 # "<project>-<environment>" starts every name. The tightest limit is the ALB log bucket's:
-# 63 characters, of which "-alb-logs-<account>-<region>" takes up to 39.
+# 63 characters, of which "-alb-logs-<account>-<region>" takes up to 39 (a 16-character region).
 MAX_NAME_PREFIX = 24
+LOG_BUCKET_SUFFIX = "-alb-logs-<account id>-<region>"
 _PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
                                                            "192.168.0.0/16"))
 
@@ -77,9 +78,9 @@ def _names(spec: Spec):
             yield path, "'default' is Terraform's own workspace, not an environment", "rename it"
         prefix = f"{spec.project}-{name}"
         if len(prefix) > MAX_NAME_PREFIX:
-            yield (path, f"'{prefix}' is {len(prefix)} characters; project and environment names "
-                   f"together may use at most {MAX_NAME_PREFIX}",
-                   "AWS limits bucket names to 63 characters; shorten either name")
+            yield (path, f"'{prefix}' is {len(prefix)} characters; '<project>-<environment>' may be at "
+                   f"most {MAX_NAME_PREFIX}, so that the ALB log bucket '{prefix}{LOG_BUCKET_SUFFIX}' "
+                   "fits S3's 63 characters in any region", "shorten the project or the environment name")
 
 
 def _networks(spec: Spec):

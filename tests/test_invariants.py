@@ -54,7 +54,7 @@ def test_environment_names_must_be_workspace_names(write_spec):
 
 def test_names_that_would_overflow_aws_limits(write_spec):
     [(_, path, message)] = problems(write_spec, ("project: healthcare-app", "project: healthcare-appxyz"))
-    assert path == "environments.staging" and "at most 24" in message
+    assert path == "environments.staging" and "may be at most 24" in message and "alb-logs" in message
 
 
 def test_autoscaling_order(write_spec):
