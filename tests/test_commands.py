@@ -138,3 +138,16 @@ def test_shell_completion_on_a_bad_spec_offers_nothing_and_never_a_traceback(tmp
     env = {**os.environ, "_TAPGEN_COMPLETE": "bash_complete", "COMP_WORDS": "tapgen show ", "COMP_CWORD": "2"}
     done = subprocess.run([TAPGEN], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "", "")
+
+
+def test_validate_reports_duplicate_blocks_that_python_hcl2_accepts(tmp_path):
+    edited = tmp_path / "edited"
+    shutil.copytree(OUT, edited)
+    provider = edited / "provider.tf"
+    provider.write_text(provider.read_text() + '\nterraform {\n  required_version = ">= 1.10"\n}\n')
+    outputs = edited / "outputs.tf"
+    outputs.write_text(outputs.read_text() + '\noutput "vpc_id" {\n  description = "x"\n  value       = 1\n}\n')
+    result = run_cli("validate", edited)
+    assert result.exit_code == 1
+    assert "provider.tf:" in result.stderr and "terraform: is declared again; the first is at provider.tf:4" in result.stderr
+    assert "output.vpc_id: is declared again; the first is at outputs.tf:" in result.stderr
