@@ -151,3 +151,16 @@ def test_validate_reports_duplicate_blocks_that_python_hcl2_accepts(tmp_path):
     assert result.exit_code == 1
     assert "provider.tf:" in result.stderr and "terraform: is declared again; the first is at provider.tf:4" in result.stderr
     assert "output.vpc_id: is declared again; the first is at outputs.tf:" in result.stderr
+
+
+def test_validate_answers_at_once_for_a_fifo_and_clears_what_a_killed_render_left(tmp_path):
+    directory = tmp_path / "copy"
+    shutil.copytree(OUT, directory)
+    os.mkfifo(directory / "extra.tf")
+    result = run_cli("validate", directory)  # would block forever opening the FIFO
+    assert result.exit_code == 1 and "extra.tf: is a FIFO" in result.stderr
+    (directory / "extra.tf").unlink()
+    (directory / ".tapgen-staging-x").mkdir()
+    (directory / ".tapgen-staging-x" / "tap_stack.tf").write_text("half written")
+    assert run_cli("validate", directory).exit_code == 0
+    assert not (directory / ".tapgen-staging-x").exists()
