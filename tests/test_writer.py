@@ -151,13 +151,19 @@ def test_only_regular_files_are_read_or_replaced_and_the_answer_is_immediate(tmp
         (out / "b.tf").mkdir()
     else:
         (out / "b.tf").symlink_to("/dev/zero")
-    signal.alarm(20)  # a regression would block on the FIFO or read forever: fail instead of hanging
+    def hung(signum, frame):
+        raise TimeoutError("blocked on a file that is not a regular file")
+
+    # A regression would block on the FIFO or read /dev/zero forever: fail instead of hanging.
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
     try:
         for attempt in (lambda: write_atomic(files("two"), out), lambda: writer.pending_changes(files("two"), out)):
             with pytest.raises(WriteError, match=f"{out}/b.tf: is a"):
                 attempt()
     finally:
         signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert (out / "a.tf").read_text() == files("one")["a.tf"]
 
 
