@@ -1,6 +1,8 @@
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -171,3 +173,21 @@ def test_resolve_never_replaces_the_workspace_keyed_out_however_it_is_spelled(tm
     assert run_cli("render", "--resolve", "prod", "--spec", DEFAULT_SPEC, "--out", "prod").exit_code == 0
     again = run_cli("render", "--resolve", "prod", "--spec", DEFAULT_SPEC, "--out", "prod")
     assert again.exit_code == 0 and "already up to date" in again.stderr
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="the console script is installed by `make install`")
+def test_ctrl_c_while_python_is_still_importing_exits_130_without_a_traceback(tmp_path):
+    # The entry point sets its handlers before it imports the CLI (which takes most of a run).
+    # A signal in Python's own start-up, before any of tapgen runs, is Python's to report.
+    codes = []
+    for delay in (0.15, 0.3, 0.45, 0.6, 0.8):
+        process = subprocess.Popen([TAPGEN, "render", "--spec", DEFAULT_SPEC, "--out", tmp_path / "out"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        if "init_import_site" in stderr:
+            continue
+        assert "Traceback" not in stderr and process.returncode in (0, 130), (delay, stderr)
+        codes.append(process.returncode)
+    assert 130 in codes
