@@ -82,12 +82,19 @@ def test_init_writes_a_starter_that_renders_and_never_overwrites(tmp_path):
     assert spec.read_text() == "mine"
 
 
-def test_validate_passes_committed_output_and_flags_hand_edits(tmp_path):
-    assert run_cli("validate", OUT).exit_code == 0
+def edited_copy(tmp_path, **additions: str):
+    """A copy of out/ with text appended to some of its .tf files (file stem -> text)."""
     edited = tmp_path / "edited"
     shutil.copytree(OUT, edited)
-    outputs = edited / "outputs.tf"
-    outputs.write_text(outputs.read_text() + '\noutput "broken" {\n  value = aws_vpc.missing.id\n}\n')
+    for stem, text in additions.items():
+        path = edited / f"{stem}.tf"
+        path.write_text(path.read_text() + text)
+    return edited
+
+
+def test_validate_passes_committed_output_and_flags_hand_edits(tmp_path):
+    assert run_cli("validate", OUT).exit_code == 0
+    edited = edited_copy(tmp_path, outputs='\noutput "broken" {\n  value = aws_vpc.missing.id\n}\n')
     result = run_cli("validate", edited)
     assert result.exit_code == 1
     assert "outputs.tf" in result.stderr and "output.broken: has no description" in result.stderr
@@ -141,12 +148,8 @@ def test_shell_completion_on_a_bad_spec_offers_nothing_and_never_a_traceback(tmp
 
 
 def test_validate_reports_duplicate_blocks_that_python_hcl2_accepts(tmp_path):
-    edited = tmp_path / "edited"
-    shutil.copytree(OUT, edited)
-    provider = edited / "provider.tf"
-    provider.write_text(provider.read_text() + '\nterraform {\n  required_version = ">= 1.10"\n}\n')
-    outputs = edited / "outputs.tf"
-    outputs.write_text(outputs.read_text() + '\noutput "vpc_id" {\n  description = "x"\n  value       = 1\n}\n')
+    edited = edited_copy(tmp_path, provider='\nterraform {\n  required_version = ">= 1.10"\n}\n',
+                         outputs='\noutput "vpc_id" {\n  description = "x"\n  value       = 1\n}\n')
     result = run_cli("validate", edited)
     assert result.exit_code == 1
     assert "provider.tf:" in result.stderr and "terraform: is declared again; the first is at provider.tf:4" in result.stderr
