@@ -7,12 +7,14 @@ directory through ``tapgen validate``.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from collections.abc import Collection, Iterator
 
 from .errors import Problem
 from .provider_schema import check_provider_schema
-from .stack import Stack
+from .stack import Block, Stack
 
 _REFERENCE = re.compile(
     r"(?<![\w.])(?:(var|local)\.([A-Za-z_][\w-]*)"
@@ -28,11 +30,100 @@ def check_stack(stack: Stack, environments: Collection[str] | None = None) -> li
     problems: list[Problem] = list(stack.problems)
     if any(p.path == "" for p in problems):  # a file that does not parse: the rest would mislead
         return problems
+    places = _Places(stack)
+    problems += _duplicates(stack, places)
     problems += _documentation(stack)
     problems += _environment_map(stack, environments)
-    problems += _references(stack)
+    problems += _references(stack, places)
     problems += check_provider_schema(stack)
     return problems
+
+
+class _Places:
+    """Where each top-level block is: the lines it spans in its file.
+
+    ``Stack.line_of`` finds the first line that mentions a text anywhere in a file; a second
+    block with the same header, or a second reference in a block, needs the one that is its own.
+    One pass over each file finds every top-level opening line and closing brace.
+    """
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        openings: dict[str, dict[str, list[int]]] = {}
+        closings: dict[str, list[int]] = {}
+        for file in stack.documents:
+            found: dict[str, list[int]] = {}
+            ends = []
+            for number, line in enumerate(stack.lines(file), 1):
+                if line[:1].isalpha() and line.rstrip().endswith(("{", "{}")):
+                    header = " ".join(line.rstrip().removesuffix("{}").removesuffix("{").split())
+                    found.setdefault(header, []).append(number)
+                elif line.rstrip() == "}":
+                    ends.append(number)
+            openings[file], closings[file] = found, ends
+        self._spans: dict[int, tuple[int, int]] = {}
+        seen: Counter[tuple[str, str]] = Counter()
+        for block in stack.blocks():  # in file order within each kind of block
+            index = seen[(block.file, block.header)]
+            seen[(block.file, block.header)] += 1
+            starts = openings.get(block.file, {}).get(block.header, [])
+            if index < len(starts):
+                first = starts[index]
+                ends = closings[block.file]
+                one_line = stack.lines(block.file)[first - 1].rstrip().endswith("}")
+                after = bisect.bisect(ends, first)
+                last = first if one_line or after == len(ends) else ends[after]
+                self._spans[id(block)] = (first, last)
+
+    def line(self, block: Block) -> int | None:
+        span = self._spans.get(id(block))
+        return span[0] if span else self.stack.line_of(block.file, block.header)
+
+    def occurrences(self, block: Block, pattern: re.Pattern[str]) -> list[int]:
+        """The line of each match of ``pattern`` inside ``block``, in order."""
+        span = self._spans.get(id(block))
+        if span is None:
+            return []
+        lines = self.stack.lines(block.file)
+        return [number for number in range(span[0], span[1] + 1) for _ in pattern.finditer(lines[number - 1])]
+
+
+def _identity(block: Block) -> tuple | None:
+    """What makes a block unique in a configuration (Terraform refuses two with the same)."""
+    if block.kind == "locals":
+        return None  # several locals blocks are fine; their names are compared below
+    if block.kind == "provider":
+        return ("provider", *block.labels, block.body.get("alias"))
+    return (block.kind, *block.labels)
+
+
+def _duplicates(stack: Stack, places: _Places) -> Iterator[Problem]:
+    """Two top-level blocks, or two local values, with the same name, each at its own line."""
+    first: dict[tuple, tuple[str, int | None]] = {}
+    for block in stack.blocks():
+        key = _identity(block)
+        if key is None:
+            continue
+        line = places.line(block)
+        if key in first:
+            where = f"{first[key][0]}:{first[key][1]}" if first[key][1] else first[key][0]
+            yield Problem(block.address, f"is declared again; the first is at {where}", line,
+                          "remove or rename one", file=block.file)
+        else:
+            first[key] = (block.file, line)
+    names: dict[str, tuple[str, int | None]] = {}
+    for block in stack.blocks("locals"):
+        for name in block.body:
+            if name.startswith("__"):
+                continue
+            lines = places.occurrences(block, re.compile(rf"^\s*{re.escape(name)}\s*="))
+            line = lines[0] if lines else places.line(block)
+            if name in names:
+                other_file, other_line = names[name]
+                yield Problem(f"local.{name}", f"is defined again; the first is at {other_file}:{other_line}",
+                              line, "remove or rename one", file=block.file)
+            else:
+                names[name] = (block.file, line)
 
 
 def _documentation(stack: Stack) -> Iterator[Problem]:
@@ -66,7 +157,7 @@ def _environment_map(stack: Stack, environments: Collection[str] | None) -> Iter
                           stack.line_of(file, f"local.settings.{missing}") if file else None, file=file)
 
 
-def _references(stack: Stack) -> Iterator[Problem]:
+def _references(stack: Stack, places: _Places) -> Iterator[Problem]:
     declared = {
         "var": {b.labels[0] for b in stack.blocks("variable")},
         "local": set(stack.locals()),
@@ -74,13 +165,18 @@ def _references(stack: Stack) -> Iterator[Problem]:
         "resource": {".".join(b.labels) for b in stack.blocks("resource")},
     }
     for block in stack.blocks():
+        reported: Counter[str] = Counter()
         for expression in _expressions(block.body):
             for match in _REFERENCE.finditer(expression):
                 kind, name = _classify(match)
                 if name not in declared[kind]:
                     shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
-                    yield Problem(block.address, f"refers to undeclared {shown}",
-                                  stack.line_of(block.file, shown), file=block.file)
+                    # The n-th mention of this name in this block, not the first in the file.
+                    lines = places.occurrences(block, re.compile(rf"(?<![\w.]){re.escape(shown)}(?![\w-])"))
+                    index = reported[shown]
+                    reported[shown] += 1
+                    line = lines[index] if index < len(lines) else places.line(block)
+                    yield Problem(block.address, f"refers to undeclared {shown}", line, file=block.file)
 
 
 def _classify(match: re.Match[str]) -> tuple[str, str]:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from .errors import Exit, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
 from .spec import Spec
-from .writer import unified_diff
+from .writer import WORKSPACES, render_mode, unified_diff
 
 DEFAULT_SPEC = "environments.yaml"
 DEFAULT_OUT = "out"
@@ -35,7 +36,7 @@ def _complete_environments(ctx: click.Context, param: click.Parameter, incomplet
     """Shell completion for ENV arguments: the environments of the spec on the command line."""
     try:
         spec = _load(ctx.params.get("spec_path") or DEFAULT_SPEC)
-    except TapgenError:
+    except Exception:  # a bad spec, or a bug: completion offers nothing rather than a traceback
         return []
     return [name for name in spec.environments if name.startswith(incomplete)]
 
@@ -110,21 +111,44 @@ def main() -> None:
 @handle_errors
 def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resolve: str | None) -> None:
     """Render the spec into provider.tf, variables.tf, tap_stack.tf, outputs.tf and README.md."""
-    if resolve and ctx.get_parameter_source("out_dir") is click.core.ParameterSource.DEFAULT:
-        raise click.UsageError("--resolve needs --out DIR: a resolved copy must not replace "
-                               f"{DEFAULT_OUT}/, which is keyed by workspace")
+    given = {name: ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+             for name in ("spec_path", "out_dir")}
+    if resolve:
+        _refuse_to_resolve_over_workspaces(out_dir, given["out_dir"])
     if check:
         pending = pipeline.stale(spec_path, out_dir, resolve)
         if pending:
             click.echo(unified_diff(pending, out_dir), nl=False)
             names = ", ".join(c.name for c in pending)
-            click.echo(f"{out_dir}/ is stale ({names}); run `tapgen render` to update it.", err=True)
+            command = ["tapgen", "render", *(["--spec", spec_path] if given["spec_path"] else []),
+                       *(["--out", str(out_dir)] if given["out_dir"] else []),
+                       *(["--resolve", resolve] if resolve else [])]
+            click.echo(f"{out_dir}/ is stale ({names}); run `{shlex.join(command)}` to update it.", err=True)
             sys.exit(Exit.FAILED)
         click.echo(f"{out_dir}/ is up to date.", err=True)
         return
     written = pipeline.render(spec_path, out_dir, resolve)
+    for change in written:
+        if change.edited:
+            fate = "removed" if change.new is None else "replaced"
+            click.echo(f"{out_dir / change.name} was edited since tapgen wrote it; the edit is {fate}", err=True)
     summary = ", ".join(f"{c.kind}d {c.name}" for c in written) or "already up to date"
     click.echo(f"{out_dir}/: {summary}", err=True)
+
+
+def _refuse_to_resolve_over_workspaces(out_dir: Path, given: bool) -> None:
+    """A resolved copy must never replace the workspace-keyed out/, however the path is spelled
+    (out, ./out/, an absolute path, a symlink to it, another checkout's out)."""
+    if not given:
+        raise click.UsageError("--resolve needs --out DIR: a resolved copy must not replace "
+                               f"{DEFAULT_OUT}/, which is keyed by workspace")
+    with contextlib.suppress(OSError):
+        if out_dir.exists() and Path(DEFAULT_OUT).exists() and out_dir.samefile(DEFAULT_OUT):
+            raise click.UsageError(f"--out {out_dir} is {DEFAULT_OUT}/, which is keyed by workspace; "
+                                   "render --resolve into a directory of its own")
+    if render_mode(out_dir) == WORKSPACES:
+        raise click.UsageError(f"--out {out_dir} holds a render keyed by workspace, which --resolve would "
+                               "replace; render --resolve into a directory of its own")
 
 
 @main.command()

@@ -15,20 +15,13 @@ from collections.abc import Mapping
 from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS
 from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
+from .regions import ELB_ACCOUNT_REGIONS
 from .spec import Environment, Spec
 from .views import markdown_table, settings_rows
 
 COMPLIANCE = "HIPAA"
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
-# Regions that deliver ALB access logs as a regional ELB account (those opened before August
-# 2022); newer regions accept only the logdelivery.elasticloadbalancing.amazonaws.com principal.
-ELB_ACCOUNT_REGIONS = frozenset({
-    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
-    "ap-southeast-1", "ap-southeast-2", "ca-central-1", "cn-north-1", "cn-northwest-1",
-    "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1",
-    "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
-})
 
 
 def architecture(instance_type: str) -> str:

@@ -10,6 +10,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .unseen import visible
+
 
 class Exit(enum.IntEnum):
     OK = 0
@@ -29,10 +31,13 @@ class Problem:
     file: str | None = None
 
     def format(self, source: str) -> str:
-        where = self.file or source
+        """One line, whatever the text holds: a key or file name with a line break or another
+        unseen character is shown escaped, so it can never forge a second ``FILE:LINE:`` line."""
+        where = visible(self.file or source)
         where = f"{where}:{self.line}" if self.line else where
-        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        message = visible(self.message)
+        text = f"{where}: {visible(self.path)}: {message}" if self.path else f"{where}: {message}"
+        return f"{text} ({visible(self.hint)})" if self.hint else text
 
 
 class TapgenError(Exception):

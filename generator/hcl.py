@@ -10,35 +10,40 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from .unseen import visible
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# Control, invisible and bidirectional-override characters are written as escapes so that a
-# reviewer sees what Terraform sees.
-_UNSEEN = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-_NEEDS_ESCAPE = re.compile(rf'[\\"{_UNSEEN}]|[$%]\{{')
-_COMMENT_ESCAPE = re.compile(rf"[{_UNSEEN}]")
+# Words HCL's expression grammar gives a meaning (literals, and the keywords of `for`
+# expressions and template directives). python-hcl2 accepts `{ for = 1 }`; Terraform does not,
+# so such keys are always quoted.
+_KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"})
+_SPECIAL = re.compile(r'[\\"]|[$%]\{')
 
 
 def _escape(match: re.Match[str]) -> str:
     text = match.group()
     if text in ("${", "%{"):
         return text[0] + text
-    return _SIMPLE_ESCAPES.get(text) or f"\\u{ord(text):04x}"
+    return "\\" + text
 
 
 def hcl_string(value: str) -> str:
-    """Quote ``value`` as an HCL string literal that evaluates to exactly ``value``."""
-    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
+    """Quote ``value`` as an HCL string literal that evaluates to exactly ``value``.
+
+    Control, invisible and bidirectional characters are written as escapes, so that a reviewer
+    sees what Terraform sees.
+    """
+    return '"' + visible(_SPECIAL.sub(_escape, value)) + '"'
 
 
 def hcl_comment(text: str) -> str:
     """Text safe to place after ``#``: one line, with control and invisible characters escaped."""
-    return _COMMENT_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return visible(text)
 
 
 def hcl_key(key: str) -> str:
-    """An object key: a bare identifier where HCL allows one, a quoted string otherwise."""
-    return key if _IDENTIFIER.match(key) else hcl_string(key)
+    """An object key: a bare identifier where Terraform reads one as a name, a quoted string otherwise."""
+    return key if _IDENTIFIER.match(key) and key not in _KEYWORDS else hcl_string(key)
 
 
 def hcl_value(value: object) -> str:

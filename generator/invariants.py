@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 from collections.abc import Mapping
 
 from .errors import Problem
 from .policy import MIN_WAIVER_REASON, PRODUCTION_RULES
+from .regions import REGIONS, closest
 from .spec import Environment, Spec
 
 PROMOTION_ORDER = ("dev", "staging", "prod")
@@ -20,8 +22,9 @@ PROMOTION_ORDER = ("dev", "staging", "prod")
 SUBNET_NEWBITS = 5
 MAX_VPC_PREFIX = 28 - SUBNET_NEWBITS
 # "<project>-<environment>" starts every name. The tightest limit is the ALB log bucket's:
-# 63 characters, of which "-alb-logs-<account>-<region>" takes up to 39.
+# 63 characters, of which "-alb-logs-<account>-<region>" takes up to 39 (a 16-character region).
 MAX_NAME_PREFIX = 24
+LOG_BUCKET_SUFFIX = "-alb-logs-<account id>-<region>"
 _PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
                                                            "192.168.0.0/16"))
 
@@ -30,6 +33,8 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
     """Every invariant problem in ``spec``; ``lines`` maps dotted paths to spec lines."""
     found: list[tuple[str, str, str | None]] = []
     found += _names(spec)
+    found += _regions(spec)
+    found += _backend(spec)
     found += _networks(spec)
     for name, env in spec.environments.items():
         found += _env_rules(f"environments.{name}", env)
@@ -55,19 +60,18 @@ def _names(spec: Spec):
             yield path, "'default' is Terraform's own workspace, not an environment", "rename it"
         prefix = f"{spec.project}-{name}"
         if len(prefix) > MAX_NAME_PREFIX:
-            yield (path, f"'{prefix}' is {len(prefix)} characters; project and environment names "
-                   f"together may use at most {MAX_NAME_PREFIX}",
-                   "AWS limits bucket names to 63 characters; shorten either name")
+            yield (path, f"'{prefix}' is {len(prefix)} characters; '<project>-<environment>' may be at "
+                   f"most {MAX_NAME_PREFIX}, so that the ALB log bucket '{prefix}{LOG_BUCKET_SUFFIX}' "
+                   "fits S3's 63 characters in any region", "shorten the project or the environment name")
 
 
 def _networks(spec: Spec):
     networks: list[tuple[str, ipaddress.IPv4Network]] = []
     for name, env in spec.environments.items():
         path = f"environments.{name}.vpc_cidr"
-        try:
-            network = ipaddress.IPv4Network(env.vpc_cidr)
-        except ValueError as error:
-            yield path, f"'{env.vpc_cidr}' is not an IPv4 network: {error}", "for example 10.10.0.0/16"
+        network, problem = _canonical_network(env.vpc_cidr)
+        if problem:
+            yield path, *problem
             continue
         if not any(network.subnet_of(r) for r in _PRIVATE_RANGES):
             yield path, f"{network} is not a private range", "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
@@ -89,6 +93,81 @@ def _networks(spec: Spec):
                    "give every environment its own range so they can be peered")
         if furthest is None or network.broadcast_address > furthest[1].broadcast_address:
             furthest = (name, network)
+
+
+def _canonical_network(text: str) -> tuple[ipaddress.IPv4Network | None, tuple[str, str] | None]:
+    """The network ``text`` names, if it is written as Terraform's cidrsubnet needs it: an
+    address and a prefix length, with no host bits and no leading zeros; else (None, problem)."""
+    try:
+        network = ipaddress.IPv4Network(text, strict=False)
+    except ValueError as error:
+        return None, (f"'{text}' is not an IPv4 network: {error}", "for example 10.10.0.0/16")
+    address, _, length = text.partition("/")
+    if not length:
+        return None, (f"'{text}' has no prefix length", f"for example {text}/16")
+    if not (length.isdigit() and str(int(length)) == length):
+        form = "a netmask" if "." in length else "a prefix length with a leading zero"
+        return None, (f"'{text}' gives {form}; tapgen needs the prefix length in plain decimal",
+                      f"write {network}")
+    if str(network) != text:
+        return None, (f"'{text}' has host bits set: the network it is in is {network}", f"write {network}")
+    return network, None
+
+
+def _regions(spec: Spec):
+    """The spec's and the backend's regions exist, and have the zones each environment asks for."""
+    named = [("region", spec.region)]
+    if spec.backend and spec.backend.region:
+        named.append(("backend.region", spec.backend.region))
+    for path, name in named:
+        if name not in REGIONS and not spec.allow_unknown_region:
+            close = closest(name)
+            yield (path, f"'{name}' is not an AWS region tapgen knows",
+                   (f"did you mean '{close}'? " if close else "")
+                   + "for a region newer than this tapgen, set allow_unknown_region: true")
+    region = REGIONS.get(spec.region)
+    if region is None:
+        return
+    for name, env in spec.environments.items():
+        if env.availability_zones > region.availability_zones:
+            yield (f"environments.{name}.availability_zones",
+                   f"{spec.region} has {region.availability_zones} availability zones, not "
+                   f"{env.availability_zones}", f"use at most {region.availability_zones}")
+
+
+# S3 general purpose bucket names (AWS, "General purpose bucket naming rules"): the field's pattern
+# holds the characters, the length and the ends; these are the rest.
+_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def _backend(spec: Spec):
+    """The S3 backend's settings as Terraform's S3 backend checks them at `terraform init`
+    (hashicorp/terraform internal/backend/remote-state/s3/backend.go, PrepareConfig), and the
+    bucket name as S3 does."""
+    backend = spec.backend
+    if backend is None:
+        return
+    bucket = backend.bucket
+    if ".." in bucket:
+        yield "backend.bucket", f"'{bucket}' has two adjacent periods, which S3 bucket names may not", None
+    if re.fullmatch(r"[0-9]+(\.[0-9]+){3}", bucket):
+        yield "backend.bucket", f"'{bucket}' is formatted as an IP address, which S3 bucket names may not be", None
+    for prefix in _RESERVED_BUCKET_PREFIXES:
+        if bucket.startswith(prefix):
+            yield "backend.bucket", f"'{bucket}' starts with '{prefix}', which S3 reserves", None
+    for suffix in _RESERVED_BUCKET_SUFFIXES:
+        if bucket.endswith(suffix):
+            yield "backend.bucket", f"'{bucket}' ends with '{suffix}', which S3 reserves", None
+    paths = [("backend.key", backend.key)]
+    if backend.workspace_key_prefix is not None:
+        paths.append(("backend.workspace_key_prefix", backend.workspace_key_prefix))
+    for path, value in paths:
+        if value.startswith("/") or value.endswith("/"):
+            yield (path, f"'{value}' starts or ends with '/', which terraform init refuses",
+                   "S3 drops a leading '/' and reads a trailing one as a folder")
+        if path == "backend.key" and "//" in value:
+            yield path, f"'{value}' contains '//', which terraform init refuses", None
 
 
 def _env_rules(path: str, env: Environment):

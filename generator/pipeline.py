@@ -18,7 +18,7 @@ from .loader import load_spec
 from .render import render_all
 from .spec import Spec
 from .stack import Stack
-from .writer import Change, pending_changes, write_atomic
+from .writer import WORKSPACES, Change, pending_changes, read_regular, recover, write_atomic
 
 
 def render_files(spec_path: str | Path, resolve: str | None = None) -> dict[str, str]:
@@ -39,7 +39,7 @@ def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str
 
 
 def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
-    return write_atomic(render_files(spec_path, resolve), out_dir)
+    return write_atomic(render_files(spec_path, resolve), out_dir, f"resolved {resolve}" if resolve else WORKSPACES)
 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
@@ -65,11 +65,12 @@ def _terraform_files(files: dict[str, str]) -> dict[str, str]:
 
 def validate_directory(directory: Path) -> int:
     """Run the output checks on the .tf files of an existing directory; return how many."""
-    paths = sorted(p for p in directory.glob("*.tf") if p.is_file())
-    if not paths:
-        raise OutputError(str(directory), [Problem("", "holds no .tf files")])
     try:
-        texts = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in paths}
+        recover(directory)  # what an interrupted render left: all old again, staging removed
+        paths = sorted(directory.glob("*.tf"))  # each must be a regular file: read_regular says if not
+        if not paths:
+            raise OutputError(str(directory), [Problem("", "holds no .tf files")])
+        texts = {path.name: read_regular(path) or "" for path in paths}
     except OSError as error:
         raise OutputError(str(directory), [Problem("", f"cannot read {error.filename}: {error.strerror}")]) from None
     _check(texts, str(directory))

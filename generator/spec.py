@@ -14,6 +14,7 @@ from typing import Any, Literal
 from .typed_yaml import setting
 
 NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
+REGION_PATTERN = r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}"
 # Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -92,25 +93,27 @@ class Environment:
 
 @dataclass(frozen=True)
 class Backend:
-    bucket: str = setting("S3 bucket that holds the state.",
+    bucket: str = setting("S3 bucket that holds the state (S3's naming rules: 3 to 63 lowercase "
+                          "letters, digits, '.' and '-'; not an IP address; no '..').",
                           pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", example="acme-tfstate")
-    key: str = setting("Object key of the state file, under the workspace prefix.",
-                       "terraform.tfstate", pattern=r"[A-Za-z0-9!_.*'()/-]+")
+    key: str = setting("Object key of the state file, under the workspace prefix (no '/' at either "
+                       "end, no '//').", "terraform.tfstate", pattern=r"[A-Za-z0-9!_.*'()/-]{1,512}")
     region: str | None = setting("Region of the bucket (default: the spec's region).", None,
-                                 pattern=r"[a-z]{2}(-[a-z]+)+-[0-9]")
+                                 pattern=REGION_PATTERN)
     workspace_key_prefix: str | None = setting(
-        "Key prefix of non-default workspaces' state (default: the project name).", None,
-        pattern=r"[A-Za-z0-9!_.*'()-]+")
+        "Key prefix of non-default workspaces' state (default: the project name; no '/' at either "
+        "end).", None, pattern=r"[A-Za-z0-9!_.*'()/-]{1,256}")
     use_lockfile: bool = setting("Lock the state with an S3 lock file.", True)
-    kms_key_id: str | None = setting("KMS key ARN that encrypts the state object.", None,
-                                     pattern=r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]+")
+    kms_key_id: str | None = setting(
+        "KMS key ARN that encrypts the state object.", None,
+        pattern=r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(?:[a-f0-9]{8}(?:-[a-f0-9]{4}){3}-[a-f0-9]{12}"
+                r"|mrk-[a-f0-9]{32})")
 
 
 @dataclass(frozen=True)
 class Spec:
     project: str = setting("Name prefix of every resource.", pattern=NAME, example="healthcare-app")
-    region: str = setting("AWS region to deploy to.", pattern=r"[a-z]{2}(-[a-z]+)+-[0-9]",
-                          example="us-west-2")
+    region: str = setting("AWS region to deploy to.", pattern=REGION_PATTERN, example="us-west-2")
     owner: str = setting("Team that owns the platform (the Owner tag).",
                          pattern=r"[\w .:/=+@-]{1,128}", example="platform-team")
     environments: dict[str, Environment] = setting(
@@ -121,3 +124,6 @@ class Spec:
     health_check_path: str = setting("Path the load balancer polls on each app instance.",
                                      "/health", pattern=r"/[A-Za-z0-9._~/-]*")
     backend: Backend | None = setting("Where Terraform keeps its state (none: local state).", None)
+    allow_unknown_region: bool = setting(
+        "Accept a region (region, backend.region) that is not in tapgen's table of AWS regions, such as "
+        "one newer than this tapgen; availability_zones is then not checked against the region.", False)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union
 
 from .errors import Problem
-from .yaml_source import Located
+from .unseen import describe, first_invisible
+from .yaml_source import YAML11_BOOLEANS, Located
 
 _INVALID = object()
 
@@ -112,13 +113,29 @@ class Builder:
         fields = {f.name: f for f in spec_fields(cls)}
         hints = typing.get_type_hints(cls)
         valid = [*fields, *handled_elsewhere]
-        for key, child in loc.value.items():
-            if key not in fields:
+        unknown = [key for key in loc.value if key not in fields]
+        misplaced = _misplaced(unknown, hints)
+        # Several keys of one nested block written at this level: its indentation is wrong. Say
+        # that once, rather than once per key and again for the block they left empty.
+        blocks = {parent: keys for parent, keys in misplaced.items() if len(keys) > 1}
+        stray = {keys[0]: parent for parent, keys in misplaced.items() if len(keys) == 1}
+        for key in unknown:
+            if any(key in keys for keys in blocks.values()):
+                continue
+            if key in stray:
+                hint = f"it belongs under {stray[key]}:"
+            else:
                 close = difflib.get_close_matches(key, valid, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(valid)
-                self.problem(child, f"unknown key '{key}'", hint)
-        values, ok = {}, True
+            self.problem(loc.value[key], f"unknown key '{key}'", hint)
+        for parent, keys in blocks.items():
+            at = loc.value.get(parent) or loc.value[keys[0]]
+            self.problem(at, f"keys {', '.join(keys)} belong under {parent}:", "indent them",
+                         path=loc.child_path(parent))
+        values, ok = {}, not blocks
         for name, field in fields.items():
+            if name in blocks:
+                continue
             if name in loc.value:
                 value = self.convert(hints[name], loc.value[name], field.metadata)
                 ok = ok and value is not _INVALID
@@ -178,13 +195,41 @@ class Builder:
         value = loc.value
         if type(value) is not tp:
             hint = "quote it" if tp is str and isinstance(value, (int, float, bool)) else None
+            if tp is bool and isinstance(value, str) and value in YAML11_BOOLEANS:
+                hint = (f"in YAML 1.2, which tapgen reads, {value} is text: write "
+                        f"{str(YAML11_BOOLEANS[value]).lower()}")
             self.problem(loc, f"must be {_type_name(tp)}, got {_describe(value)}", hint)
+            return _INVALID
+        unseen = first_invisible(value) if tp is str else None
+        if unseen:
+            index, char = unseen
+            self.problem(loc, f"contains an invisible character {describe(char)}",
+                         f"delete it: it is character {index + 1} of the value")
             return _INVALID
         message = _constraint_problem(meta, value)
         if message:
             self.problem(loc, message)
             return _INVALID
         return value
+
+
+def _model_of(tp: Any) -> type | None:
+    """The dataclass a field holds (through ``X | None``), or None."""
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    return tp if dataclasses.is_dataclass(tp) else None
+
+
+def _misplaced(unknown: list[str], hints: dict[str, Any]) -> dict[str, list[str]]:
+    """Unknown keys that are keys of a nested model, grouped by the field that holds that model."""
+    nested = {name: {f.name for f in dataclasses.fields(model)}
+              for name, model in ((name, _model_of(tp)) for name, tp in hints.items()) if model}
+    found: dict[str, list[str]] = {}
+    for key in unknown:
+        parent = next((name for name, keys in nested.items() if key in keys), None)
+        if parent:
+            found.setdefault(parent, []).append(key)
+    return found
 
 
 def _constraint_problem(meta: Any, value: Any) -> str | None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from .spec import Environment, Spec
 from .typed_yaml import spec_fields
+from .unseen import visible
 
 # Enough to keep spec text from becoming a link, HTML, emphasis, code or a table column.
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]<>|]")
@@ -62,8 +63,10 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def markdown_text(value: object) -> str:
-    """Plain text for Markdown: characters that would format or link are escaped."""
-    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), str(value)).replace("\n", " ")
+    """Plain text for Markdown: characters that would format or link are escaped, line breaks
+    become spaces, and control and invisible characters are written as visible escapes."""
+    text = visible(str(value).replace("\r\n", " ").replace("\n", " "))
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), text)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

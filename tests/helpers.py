@@ -51,3 +51,12 @@ def run_cli(*args: str, input: str | bytes | None = None) -> Result:
 def snapshot(directory: Path) -> dict[str, bytes]:
     """Every file under ``directory`` with its bytes, to prove a failure changed nothing."""
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def many_environments_spec(count: int) -> str:
+    """A valid spec with ``count`` environments (e1, e2, ...), each in its own /20 of 10.0.0.0/8."""
+    head, dev = MINIMAL_SPEC.split("  dev:\n")
+    environments = "".join(
+        f"  e{i}:\n" + dev.replace("10.10.0.0/16", f"10.{i // 16}.{(i % 16) * 16}.0/20")
+        for i in range(1, count + 1))
+    return head + environments

@@ -89,3 +89,50 @@ def test_text_in_string_literals_is_not_a_reference():
 ])
 def test_a_block_with_the_wrong_number_of_labels_is_reported(block, message):
     assert any(message in problem for problem in problems(GOOD + "\n" + block))
+
+
+def test_each_dangling_reference_is_reported_at_its_own_line():
+    text = GOOD.replace("cidr_block = \"10.0.0.0/16\"", "cidr_block = var.missing").replace(
+        'tags       = { Name = "${var.name}', 'tags       = { Name = "${var.missing}').replace(
+        "value       = aws_vpc.this.id", "value       = var.missing")
+    assert problems(text) == [
+        "main.tf:17: aws_vpc.this: refers to undeclared var.missing",
+        "main.tf:18: aws_vpc.this: refers to undeclared var.missing",
+        "main.tf:23: output.vpc_id: refers to undeclared var.missing",
+    ]
+
+
+def test_duplicate_top_level_blocks_and_locals_are_reported_at_each_duplicate():
+    text = GOOD + textwrap.dedent('''
+        terraform {
+          required_version = ">= 1.10"
+        }
+
+        terraform {
+          required_version = ">= 1.10"
+        }
+
+        output "vpc_id" {
+          description = "Again."
+          value       = aws_vpc.this.id
+        }
+
+        resource "aws_vpc" "this" {
+          cidr_block = "10.1.0.0/16"
+        }
+
+        locals {
+          settings = 1
+        }
+    ''')
+    found = problems(text)
+    assert "main.tf:30: terraform: is declared again; the first is at main.tf:26 (remove or rename one)" in found
+    assert "main.tf:34: output.vpc_id: is declared again; the first is at main.tf:21 (remove or rename one)" in found
+    assert "main.tf:39: aws_vpc.this: is declared again; the first is at main.tf:16 (remove or rename one)" in found
+    assert "main.tf:44: local.settings: is defined again; the first is at main.tf:11 (remove or rename one)" in found
+    assert len(found) == 4
+
+
+def test_providers_with_different_aliases_are_not_duplicates():
+    text = GOOD + '\nprovider "aws" {\n  region = "us-east-1"\n}\n\nprovider "aws" {\n  alias  = "use2"\n  region = "us-east-2"\n}\n'
+    assert problems(text) == []

@@ -82,12 +82,19 @@ def test_init_writes_a_starter_that_renders_and_never_overwrites(tmp_path):
     assert spec.read_text() == "mine"
 
 
-def test_validate_passes_committed_output_and_flags_hand_edits(tmp_path):
-    assert run_cli("validate", OUT).exit_code == 0
+def edited_copy(tmp_path, **additions: str):
+    """A copy of out/ with text appended to some of its .tf files (file stem -> text)."""
     edited = tmp_path / "edited"
     shutil.copytree(OUT, edited)
-    outputs = edited / "outputs.tf"
-    outputs.write_text(outputs.read_text() + '\noutput "broken" {\n  value = aws_vpc.missing.id\n}\n')
+    for stem, text in additions.items():
+        path = edited / f"{stem}.tf"
+        path.write_text(path.read_text() + text)
+    return edited
+
+
+def test_validate_passes_committed_output_and_flags_hand_edits(tmp_path):
+    assert run_cli("validate", OUT).exit_code == 0
+    edited = edited_copy(tmp_path, outputs='\noutput "broken" {\n  value = aws_vpc.missing.id\n}\n')
     result = run_cli("validate", edited)
     assert result.exit_code == 1
     assert "outputs.tf" in result.stderr and "output.broken: has no description" in result.stderr
@@ -129,3 +136,34 @@ def test_pre_commit_hooks_run_real_tapgen_commands():
         assert program == "tapgen" and hook["pass_filenames"] is False
         result = run_cli(*args, "--help")
         assert result.exit_code == 0, hook["entry"]
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="needs the installed console script")
+@pytest.mark.parametrize("bad", ["explicit_tags_with_bad_content", "integers_too_long", "malformed_yaml"])
+def test_shell_completion_on_a_bad_spec_offers_nothing_and_never_a_traceback(tmp_path, bad):
+    shutil.copy(ROOT / "tests" / "bad_specs" / f"{bad}.yaml", tmp_path / "environments.yaml")
+    env = {**os.environ, "_TAPGEN_COMPLETE": "bash_complete", "COMP_WORDS": "tapgen show ", "COMP_CWORD": "2"}
+    done = subprocess.run([TAPGEN], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "", "")
+
+
+def test_validate_reports_duplicate_blocks_that_python_hcl2_accepts(tmp_path):
+    edited = edited_copy(tmp_path, provider='\nterraform {\n  required_version = ">= 1.10"\n}\n',
+                         outputs='\noutput "vpc_id" {\n  description = "x"\n  value       = 1\n}\n')
+    result = run_cli("validate", edited)
+    assert result.exit_code == 1
+    assert "provider.tf:" in result.stderr and "terraform: is declared again; the first is at provider.tf:4" in result.stderr
+    assert "output.vpc_id: is declared again; the first is at outputs.tf:" in result.stderr
+
+
+def test_validate_answers_at_once_for_a_fifo_and_clears_what_a_killed_render_left(tmp_path):
+    directory = tmp_path / "copy"
+    shutil.copytree(OUT, directory)
+    os.mkfifo(directory / "extra.tf")
+    result = run_cli("validate", directory)  # would block forever opening the FIFO
+    assert result.exit_code == 1 and "extra.tf: is a FIFO" in result.stderr
+    (directory / "extra.tf").unlink()
+    (directory / ".tapgen-staging-x").mkdir()
+    (directory / ".tapgen-staging-x" / "tap_stack.tf").write_text("half written")
+    assert run_cli("validate", directory).exit_code == 0
+    assert not (directory / ".tapgen-staging-x").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline import render_files
-from generator.writer import Change, unified_diff
+from generator.writer import MANIFEST, Change, unified_diff
 
 from .helpers import DEFAULT_SPEC, GOLDEN, OUT, ROOT, SPECS
 
@@ -20,7 +20,9 @@ CASES = sorted(path.stem for path in SPECS.glob("*.yaml"))
 
 
 def differences(files: dict[str, str], directory: Path) -> list[Change]:
-    recorded = {p.name: p.read_text(encoding="utf-8") for p in directory.iterdir() if p.is_file()}
+    # The writer's manifest records what it wrote there; it is not rendered output.
+    recorded = {p.name: p.read_text(encoding="utf-8") for p in directory.iterdir()
+                if p.is_file() and p.name != MANIFEST}
     return [Change(name, recorded.get(name), files.get(name))
             for name in sorted(set(files) | set(recorded)) if recorded.get(name) != files.get(name)]
 

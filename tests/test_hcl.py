@@ -81,3 +81,16 @@ def test_any_text_round_trips(text):
 def test_any_text_stays_inside_its_comment(text):
     document = parse(f"# {hcl_comment(text)}\nx = 1\n")
     assert document == {"x": 1}
+
+
+def test_keywords_are_quoted_keys_because_terraform_reads_them_as_syntax():
+    assert [hcl_key(k) for k in ("for", "in", "if", "true", "null", "endfor")] == [
+        '"for"', '"in"', '"if"', '"true"', '"null"', '"endfor"']
+    assert hcl_key("form") == "form"
+
+
+def test_invisible_characters_are_escaped_in_strings_and_comments():
+    text = "a\u3164b\u00adc\U000e0041d\ufe0fe\u2028f"
+    assert hcl_string(text) == '"a\\u3164b\\u00adc\\U000e0041d\\ufe0fe\\u2028f"'
+    assert parsed_string(hcl_string(text)) == text
+    assert hcl_comment(text) == "a\\u3164b\\u00adc\\U000e0041d\\ufe0fe\\u2028f"

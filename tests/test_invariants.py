@@ -35,7 +35,7 @@ def test_overlapping_cidrs_are_reported_on_the_later_environment(write_spec):
 @pytest.mark.parametrize(
     ("cidr", "message"),
     [("8.8.0.0/16", "not a private range"), ("10.10.0.0/24", "too small for 3 tiers of subnets"),
-     ("10.10.0.1/16", "not an IPv4 network"), ("10.0.0.0/8", "larger than AWS allows for a VPC")],
+     ("10.10.0.1/16", "has host bits set: the network it is in is 10.10.0.0/16"), ("10.0.0.0/8", "larger than AWS allows for a VPC")],
 )
 def test_vpc_ranges(write_spec, cidr, message):
     found = problems(write_spec, ("vpc_cidr: 10.10.0.0/16", f"vpc_cidr: {cidr}"))
@@ -54,7 +54,7 @@ def test_environment_names_must_be_workspace_names(write_spec):
 
 def test_names_that_would_overflow_aws_limits(write_spec):
     [(_, path, message)] = problems(write_spec, ("project: healthcare-app", "project: healthcare-appxyz"))
-    assert path == "environments.staging" and "at most 24" in message
+    assert path == "environments.staging" and "may be at most 24" in message and "alb-logs" in message
 
 
 def test_autoscaling_order(write_spec):
@@ -168,3 +168,24 @@ def test_storage_autoscaling_ceiling_must_be_above_allocated_storage(write_spec,
 def test_storage_autoscaling_can_be_off(write_spec):
     _, spec = load_spec(write_spec(default_with(("max_allocated_storage_gb: 200", "max_allocated_storage_gb: 0"))))
     assert spec.environments["staging"].database.max_allocated_storage_gb == 0
+
+
+@pytest.mark.parametrize(
+    ("backend", "message"),
+    [("{bucket: acme-tfstate, key: state/}", "starts or ends with '/'"),
+     ("{bucket: acme-tfstate, key: a//b}", "contains '//'"),
+     ("{bucket: acme-tfstate, workspace_key_prefix: /team}", "starts or ends with '/'"),
+     ("{bucket: acme..tfstate}", "two adjacent periods"), ("{bucket: 10.0.0.1}", "an IP address"),
+     ("{bucket: sthree-state}", "starts with 'sthree-'"), ("{bucket: acme--ol-s3}", "ends with '--ol-s3'")],
+)
+def test_backend_settings_terraform_init_or_s3_would_refuse(write_spec, backend, message):
+    found = problems(write_spec, ("owner: platform-team\n", f"owner: platform-team\nbackend: {backend}\n"))
+    assert any(path.startswith("backend.") and message in text for _, path, text in found), found
+
+
+def test_a_backend_with_nested_keys_and_a_multi_region_key_renders(write_spec):
+    text = default_with(("owner: platform-team\n", "owner: platform-team\nbackend:\n  bucket: acme-tf.state\n"
+                         "  key: stacks/app/terraform.tfstate\n  workspace_key_prefix: teams/health\n"
+                         "  kms_key_id: arn:aws:kms:us-west-2:123456789012:key/mrk-" + "a" * 32 + "\n"))
+    _, spec = load_spec(write_spec(text))
+    assert spec.backend.workspace_key_prefix == "teams/health"

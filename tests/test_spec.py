@@ -110,3 +110,11 @@ def test_json_schema_comes_from_the_model():
     assert env["properties"]["database"]["properties"]["backup_retention_days"]["maximum"] == 35
     assert env["additionalProperties"] is False
     json.dumps(schema)  # serialisable
+
+
+def test_one_key_of_a_nested_block_at_the_wrong_level_says_where_it_belongs(write_spec):
+    text = MINIMAL_SPEC.replace("      multi_az: false\n", "").replace("    flow_logs: false\n",
+                                                                      "    flow_logs: false\n    multi_az: false\n")
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(text))
+    assert "environments.dev.multi_az: unknown key 'multi_az' (it belongs under database:)" in caught.value.report()

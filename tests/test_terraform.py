@@ -98,3 +98,16 @@ def test_the_checks_would_catch_a_loader_error_and_bad_formatting(tmp_path):
     stack.write_text(stack.read_text() + '\nresource "aws_vpc" "this" {\n  cidr_block =   "10.0.0.0/16"\n}\n')
     assert "tap_stack.tf" in fmt_changes(out)
     assert any("Duplicate resource" in error for error in loader_errors(out))
+
+
+def test_environments_named_like_hcl_keywords_load_in_terraform(tmp_path):
+    # python-hcl2 reads `{ for = {...} }`; Terraform reads `for` there as the start of a for expression.
+    dev = MINIMAL_SPEC[MINIMAL_SPEC.index("  dev:"):]
+    text = MINIMAL_SPEC.replace("  dev:", "  for:") + dev.replace("  dev:", "  in:").replace("10.10.", "10.20.")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    out = rendered(tmp_path, "out", spec)
+    stack = (out / "tap_stack.tf").read_text()
+    assert '"for" = {' in stack and '"in" = {' in stack
+    assert fmt_changes(out) == ""
+    assert loader_errors(out) == []

@@ -45,3 +45,7 @@ def test_readme_lists_waivers_and_escapes_spec_text(write_spec):
     assert "- **prod**: Waived production rule multi_az (database.multi_az: true): " in readme
     assert "\\<script\\>budget\\</script\\> until Q3 \\| see \\[ticket\\](http://x)" in readme
     assert "<script>" not in readme
+
+
+def test_markdown_text_shows_invisible_characters_and_stays_on_one_line():
+    assert markdown_text("a\u3164b\u202ec\nd") == "a\\\\u3164b\\\\u202ec d"

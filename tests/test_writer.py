@@ -1,6 +1,6 @@
-import contextlib
 import multiprocessing
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,8 @@ def test_files_tapgen_does_not_own_are_left_alone_and_its_old_files_are_removed(
     assert {(c.name, c.kind) for c in result} == {("a.tf", "update"), ("b.tf", "update"), ("c.tf", "update"),
                                                   ("old.tf", "delete")}
     assert (out / "backend_override.tf").read_text() == "# mine\n"
-    assert sorted(p.name for p in out.iterdir()) == [".terraform", "a.tf", "b.tf", "backend_override.tf", "c.tf"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".tapgen-manifest.json", ".terraform", "a.tf", "b.tf", "backend_override.tf", "c.tf"]
 
 
 def test_a_failing_rename_midway_restores_every_file(tmp_path, monkeypatch):
@@ -44,7 +45,7 @@ def test_a_failing_rename_midway_restores_every_file(tmp_path, monkeypatch):
 
     def flaky_replace(src, dst):
         calls.append(dst)
-        if len(calls) == 2:
+        if len(calls) == 3:  # the journal, a.tf, then b.tf fails
             raise OSError(5, "Input/output error", str(dst))
         return real_replace(src, dst)
 
@@ -52,7 +53,7 @@ def test_a_failing_rename_midway_restores_every_file(tmp_path, monkeypatch):
     with pytest.raises(WriteError, match="Input/output error"):
         write_atomic(files("two"), out)
     assert snapshot(out) == before
-    assert len(calls) > 2  # the first file really was replaced, then put back
+    assert len(calls) > 3  # a.tf really was replaced, then put back
 
 
 def test_a_full_disk_leaves_the_directory_as_it_was(tmp_path, monkeypatch):
@@ -77,12 +78,16 @@ def test_a_new_file_is_removed_again_when_a_later_one_fails(tmp_path, monkeypatc
                         if Path(dst).name == "c.tf" else real_replace(src, dst))
     with pytest.raises(WriteError):
         write_atomic(files("one"), out)
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # nor the directory this render created
 
 
 def _render_many(out: str, tag: str) -> None:
     for _ in range(30):
         write_atomic(files(tag), Path(out))
+
+
+def _tags(out: Path) -> set[str]:
+    return {p.read_text().split()[-2] for p in out.glob("*.tf")}
 
 
 def test_concurrent_renders_never_mix_files(tmp_path):
@@ -91,17 +96,18 @@ def test_concurrent_renders_never_mix_files(tmp_path):
     workers = [context.Process(target=_render_many, args=(str(out), tag)) for tag in ("one", "two")]
     for worker in workers:
         worker.start()
-    seen = set()
+    seen = []
     while any(w.is_alive() for w in workers):
-        with writer._locked(out) if out.exists() else contextlib.nullcontext():
-            if out.exists():
-                contents = {p.read_text().split()[-2] for p in out.glob("*.tf")}
-                seen.add(len(contents))
+        # A worker may have made the directory and not yet taken the lock: until the first render
+        # is complete (its manifest is there) there is nothing to compare.
+        if (out / writer.MANIFEST).exists():
+            with writer._locked(out):
+                seen.append(len(_tags(out)))
     for worker in workers:
         worker.join()
         assert worker.exitcode == 0
-    final = {p.read_text().split()[-2] for p in out.glob("*.tf")}
-    assert len(final) == 1 and seen == {1}  # looked at least once, and never saw a mix
+    seen.append(len(_tags(out)))
+    assert set(seen) == {1}  # never a mix
 
 
 def test_diff_shows_what_would_change(tmp_path):
@@ -110,3 +116,102 @@ def test_diff_shows_what_would_change(tmp_path):
     pending = changes(files("two"), out)
     text = unified_diff(pending, out)
     assert f"--- a/{out}/a.tf" in text and "-# one a.tf" in text and "+# two a.tf" in text
+
+
+def test_a_file_with_a_generated_name_that_tapgen_did_not_write_is_never_replaced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "b.tf").write_text("# my own outputs\n")
+    (out / "c.tf").write_text("# mine too\n")
+    before = snapshot(out)
+    with pytest.raises(WriteError) as caught:
+        write_atomic(files("one"), out)
+    report = caught.value.report()
+    assert f"{out}/b.tf: exists and was not written by tapgen" in report and f"{out}/c.tf:" in report
+    assert snapshot(out) == before
+
+
+def test_a_file_tapgen_wrote_is_replaced_even_without_its_header_and_a_hand_edit_is_flagged(tmp_path):
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    (out / "a.tf").write_text("# the header is gone, the manifest still lists it\n")
+    result = write_atomic(files("two"), out)
+    assert [(c.name, c.edited) for c in result] == [("a.tf", True), ("b.tf", False), ("c.tf", False)]
+    assert write_atomic(files("two"), out) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink to /dev/zero", "directory"])
+def test_only_regular_files_are_read_or_replaced_and_the_answer_is_immediate(tmp_path, kind):
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    (out / "b.tf").unlink()
+    if kind == "fifo":
+        os.mkfifo(out / "b.tf")
+    elif kind == "directory":
+        (out / "b.tf").mkdir()
+    else:
+        (out / "b.tf").symlink_to("/dev/zero")
+    def hung(signum, frame):
+        raise TimeoutError("blocked on a file that is not a regular file")
+
+    # A regression would block on the FIFO or read /dev/zero forever: fail instead of hanging.
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        for attempt in (lambda: write_atomic(files("two"), out), lambda: writer.pending_changes(files("two"), out)):
+            with pytest.raises(WriteError, match=f"{out}/b.tf: is a"):
+                attempt()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert (out / "a.tf").read_text() == files("one")["a.tf"]
+
+
+def _die_midway(out: str) -> None:
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:  # the journal, then a.tf: b.tf is next
+            os._exit(9)
+        return real_replace(src, dst)
+
+    writer.os.replace = replace
+    write_atomic(files("two"), Path(out))
+
+
+def test_after_a_kill_midway_the_next_run_puts_every_old_file_back(tmp_path):
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    before = snapshot(out)
+    process = multiprocessing.get_context("fork").Process(target=_die_midway, args=(str(out),))
+    process.start()
+    process.join()
+    assert process.exitcode == 9
+    assert (out / "a.tf").read_text() == files("two")["a.tf"]  # half new: the kill landed midway
+    assert any(p.name.startswith(writer.STAGING_PREFIX) for p in out.iterdir())
+    writer.recover(out)
+    assert snapshot(out) == before  # all old, and no debris
+    assert [c.kind for c in write_atomic(files("two"), out)] == ["update"] * 3
+
+
+def test_a_full_disk_on_a_new_directory_removes_the_directories_it_made(tmp_path, monkeypatch):
+    out = tmp_path / "new" / "deeper" / "out"
+
+    def no_space(path, text):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(writer, "_write_synced", no_space)
+    with pytest.raises(WriteError, match="No space left on device"):
+        write_atomic(files("one"), out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_resolved_render_never_replaces_a_workspace_keyed_one(tmp_path):
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    before = snapshot(out)
+    with pytest.raises(WriteError, match="holds a render keyed by workspace"):
+        write_atomic(files("two"), out, "resolved dev")
+    assert snapshot(out) == before
+    assert writer.render_mode(out) == "workspaces"
