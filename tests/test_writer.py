@@ -215,3 +215,22 @@ def test_a_resolved_render_never_replaces_a_workspace_keyed_one(tmp_path):
         write_atomic(files("two"), out, "resolved dev")
     assert snapshot(out) == before
     assert writer.render_mode(out) == "workspaces"
+
+
+def test_every_file_and_the_directory_reach_the_disk_before_the_render_returns(tmp_path, monkeypatch):
+    """A power loss after a render must not leave empty or torn files: each staged file is synced
+    before it is renamed into place, and the directory after the renames."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    staged = {Path(path).name: i for i, path in enumerate(synced) if "/.tapgen-staging-" in path}
+    assert {"a.tf", "b.tf", "c.tf"} <= set(staged)
+    last_directory_sync = max(i for i, path in enumerate(synced) if path == str(out))
+    assert last_directory_sync > max(staged[name] for name in ("a.tf", "b.tf", "c.tf"))
