@@ -34,6 +34,37 @@ def resolved_stack(environment: str) -> Stack:
     return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
 
 
+# The fixtures issue-level requirements are checked on: the default spec's copy, a two-environment
+# spec with waivers, and a region opened after 2022 (Graviton).
+CASES = ("standard", "waivers", "new_region")
+
+
+@cache
+def case_spec(case: str):
+    return load_spec(SPECS / f"{case}.yaml")
+
+
+@cache
+def case_resolved(case: str, environment: str) -> Stack:
+    source, spec = case_spec(case)
+    files = render_spec(spec, source, environment)
+    return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
+
+
+@cache
+def case_workspace_stack(case: str) -> Stack:
+    return Stack({p.name: p.read_text() for p in (GOLDEN / case).glob("*.tf")})
+
+
+# Every environment of every case: per-environment requirements are checked on each resolved copy.
+EVERY_ENVIRONMENT = [(case, name) for case in CASES for name in case_spec(case)[1].environments]
+
+
+def data(stack: Stack, kind: str, name: str) -> dict:
+    [block] = [b.body for b in stack.blocks("data") if b.labels == (kind, name)]
+    return block
+
+
 def resource(stack: Stack, kind: str, name: str) -> dict:
     [block] = [b.body for b in stack.blocks("resource") if b.labels == (kind, name)]
     return block
@@ -221,6 +252,35 @@ def test_only_cloudwatch_logs_and_alarms_may_use_the_logs_key():
     [policy] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_iam_policy_document", "kms_logs")]
     principals = [one(s, "principals")["identifiers"] for s in policy["statement"]]
     assert principals == [["logs.${var.aws_region}.amazonaws.com"], ["cloudwatch.amazonaws.com"]]
+    assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_account.json}"]
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_autoscaling_role_may_use_the_data_key_as_soon_as_the_key_exists(case, environment):
+    """AWS's documented key policy for the Auto Scaling service-linked role, not a KMS grant made
+    just before the group (a new grant may not be usable for minutes without a grant token)."""
+    stack = case_resolved(case, environment)
+    assert not resources(stack, "aws_kms_grant")
+    role = "${aws_iam_service_linked_role.autoscaling.arn}"
+    policy = data(stack, "aws_iam_policy_document", "kms_data")
+    assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_account.json}"]
+    statements = {s["sid"]: s for s in policy["statement"]}
+    use = statements["AllowAutoScalingServiceLinkedRoleUseOfTheKey"]
+    assert set(use["actions"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                   "kms:DescribeKey"}
+    attach = statements["AllowAutoScalingServiceLinkedRoleAttachmentOfPersistentResources"]
+    assert attach["actions"] == ["kms:CreateGrant"]
+    condition = one(attach, "condition")
+    assert (condition["test"], condition["variable"], condition["values"]) == (
+        "Bool", "kms:GrantIsForAWSResource", ["true"])
+    # The role's ARN, not a string: Terraform creates the role before the key that names it.
+    assert all((one(s, "principals")["type"], one(s, "principals")["identifiers"]) == ("AWS", [role])
+               for s in (use, attach))
+    assert resource(stack, "aws_kms_key", "data")["policy"] == "${data.aws_iam_policy_document.kms_data.json}"
+    asg = resource(stack, "aws_autoscaling_group", "app")
+    assert asg["service_linked_role_arn"] == role and "depends_on" not in asg
+    logs = data(stack, "aws_iam_policy_document", "kms_logs")
+    assert role not in str(logs)
 
 
 # -- security groups ----------------------------------------------------------------------------

@@ -192,8 +192,8 @@ data "aws_elb_service_account" "this" {}
 ################################################################################
 
 # Key administration stays with the account: IAM policies decide who may use the keys, and the
-# account can never lock itself out of them.
-data "aws_iam_policy_document" "kms_data" {
+# account can never lock itself out of them. Both key policies start from this statement.
+data "aws_iam_policy_document" "kms_account" {
   #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
   #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
   #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
@@ -209,8 +209,65 @@ data "aws_iam_policy_document" "kms_data" {
   }
 }
 
+# A stack-specific Auto Scaling service-linked role, so the data key's policy names this stack's
+# role only instead of the account-wide AWSServiceRoleForAutoScaling.
+resource "aws_iam_service_linked_role" "autoscaling" {
+  aws_service_name = "autoscaling.amazonaws.com"
+  custom_suffix    = local.name_prefix
+  description      = "Launches ${local.name_prefix} instances with CMK-encrypted EBS volumes"
+}
+
+# The data key: the account, and this stack's Auto Scaling service-linked role, which launches
+# instances whose EBS volumes the key encrypts. These two statements are AWS's documented key
+# policy for that role ("Required AWS KMS key policy for use with encrypted volumes", EC2 Auto
+# Scaling User Guide). A key-policy statement holds from the moment the key exists; a KMS grant
+# made seconds before the group may not be usable for minutes, and Auto Scaling cannot pass a
+# grant token. Referencing the role's ARN creates the role before the key, as KMS requires of
+# every principal in a key policy.
+data "aws_iam_policy_document" "kms_data" {
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only; the Auto Scaling service-linked role statements are the key policy AWS documents for launching instances with CMK-encrypted EBS volumes
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only; the Auto Scaling service-linked role statements are the key policy AWS documents for launching instances with CMK-encrypted EBS volumes
+  source_policy_documents = [data.aws_iam_policy_document.kms_account.json]
+
+  statement {
+    sid = "AllowAutoScalingServiceLinkedRoleUseOfTheKey"
+    actions = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DescribeKey",
+    ]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_service_linked_role.autoscaling.arn]
+    }
+  }
+
+  # EC2 attaches the encrypted volume through a grant that Auto Scaling creates for it; the
+  # condition allows grants for AWS resources only.
+  statement {
+    sid       = "AllowAutoScalingServiceLinkedRoleAttachmentOfPersistentResources"
+    actions   = ["kms:CreateGrant"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_service_linked_role.autoscaling.arn]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "kms_logs" {
-  source_policy_documents = [data.aws_iam_policy_document.kms_data.json]
+  source_policy_documents = [data.aws_iam_policy_document.kms_account.json]
 
   statement {
     sid = "AllowCloudWatchLogsForThisStack"
@@ -292,31 +349,6 @@ resource "aws_kms_key" "logs" {
 resource "aws_kms_alias" "logs" {
   name          = "alias/${local.name_prefix}-logs"
   target_key_id = aws_kms_key.logs.key_id
-}
-
-# A stack-specific Auto Scaling service-linked role, so the data key is granted to this stack's
-# role only instead of the account-wide AWSServiceRoleForAutoScaling.
-resource "aws_iam_service_linked_role" "autoscaling" {
-  aws_service_name = "autoscaling.amazonaws.com"
-  custom_suffix    = local.name_prefix
-  description      = "Launches ${local.name_prefix} instances with CMK-encrypted EBS volumes"
-}
-
-# Auto Scaling needs a grant (not an IAM policy) to create encrypted volumes with a CMK.
-resource "aws_kms_grant" "autoscaling" {
-  name              = "${local.name_prefix}-autoscaling-ebs"
-  key_id            = aws_kms_key.data.key_id
-  grantee_principal = aws_iam_service_linked_role.autoscaling.arn
-  operations = [
-    "Encrypt",
-    "Decrypt",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "DescribeKey",
-    "CreateGrant",
-  ]
 }
 
 ################################################################################
@@ -999,9 +1031,6 @@ resource "aws_autoscaling_group" "app" {
       propagate_at_launch = true
     }
   }
-
-  # Instances can only be launched once Auto Scaling may use the data key for their volumes.
-  depends_on = [aws_kms_grant.autoscaling]
 }
 
 ################################################################################
