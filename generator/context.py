@@ -21,6 +21,9 @@ from .views import markdown_table, settings_rows
 COMPLIANCE = "HIPAA"
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
+# aws_lb_target_group.name_prefix: 32 characters less the provider's 26-character unique suffix
+# (internal/service/elbv2/validate.go, validTargetGroupNamePrefix).
+TARGET_GROUP_PREFIX_CHARS = 6
 # Regions that deliver ALB access logs as a regional ELB account (those opened before August
 # 2022); newer regions accept only the logdelivery.elasticloadbalancing.amazonaws.com principal.
 ELB_ACCOUNT_REGIONS = frozenset({
@@ -50,6 +53,8 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "kms_deletion_window_days": env.kms_deletion_window_days,
         "instance_type": env.instance_type,
         "ami_ssm_parameter": f"{AL2023_PARAMETER}-{architecture(env.instance_type)}",
+        # Target group name prefixes are at most 6 characters (the provider adds 26).
+        "target_group_name_prefix": env.name[:TARGET_GROUP_PREFIX_CHARS - 1] + "-",
         "asg_min_size": env.autoscaling.min,
         "asg_max_size": env.autoscaling.max,
         "asg_desired_capacity": env.autoscaling.desired,

@@ -306,6 +306,31 @@ def test_security_groups_are_layered_alb_app_db():
     assert all(r["description"] for r in [*ingress.values(), *egress.values()])
 
 
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_security_groups_and_the_target_group_are_replaced_create_before_destroy(case, environment):
+    """A change that forces a new group never stalls: the new one gets a name of its own (a prefix)
+    and exists before the old one, still in use, is deleted."""
+    stack = case_resolved(case, environment)
+    replaceable = [*resources(stack, "aws_security_group").values(), resource(stack, "aws_lb_target_group", "app")]
+    assert len(replaceable) == 4
+    for block in replaceable:
+        assert "name" not in block and block["name_prefix"]
+        assert one(block, "lifecycle")["create_before_destroy"] is True
+    prefix = resource(stack, "aws_lb_target_group", "app")["name_prefix"]
+    # The provider's limit for target groups: 32 characters less its 26-character suffix.
+    assert re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z-]{0,5}", prefix) and prefix.startswith(environment[:5])
+    groups = resources(stack, "aws_security_group")
+    assert all(g["name_prefix"] == f"${{local.name_prefix}}-{name}-" for name, g in groups.items())
+    # Everything that uses them refers to the resource, so it follows the replacement in place.
+    https = resource(stack, "aws_lb_listener", "https")
+    assert one(https, "default_action")["target_group_arn"] == "${aws_lb_target_group.app.arn}"
+    assert resource(stack, "aws_autoscaling_group", "app")["target_group_arns"] == ["${aws_lb_target_group.app.arn}"]
+    assert resource(stack, "aws_lb", "this")["security_groups"] == ["${aws_security_group.alb.id}"]
+    assert one(resource(stack, "aws_launch_template", "app"), "network_interfaces")["security_groups"] == [
+        "${aws_security_group.app.id}"]
+    assert resource(stack, "aws_db_instance", "this")["vpc_security_group_ids"] == ["${aws_security_group.db.id}"]
+
+
 # -- load balancer ------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ locals {
       kms_deletion_window_days   = 7
       instance_type              = "t3.micro"
       ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+      target_group_name_prefix   = "dev-"
       asg_min_size               = 1
       asg_max_size               = 2
       asg_desired_capacity       = 1
@@ -42,6 +43,7 @@ locals {
       kms_deletion_window_days   = 14
       instance_type              = "t3.small"
       ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+      target_group_name_prefix   = "stagi-"
       asg_min_size               = 1
       asg_max_size               = 3
       asg_desired_capacity       = 2
@@ -67,6 +69,7 @@ locals {
       kms_deletion_window_days   = 30
       instance_type              = "m6i.large"
       ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+      target_group_name_prefix   = "prod-"
       asg_min_size               = 2
       asg_max_size               = 6
       asg_desired_capacity       = 3
@@ -614,28 +617,52 @@ resource "aws_flow_log" "this" {
 # Security Groups
 ################################################################################
 
+# Each group has a name prefix and create_before_destroy, as terraform-aws-modules' groups do: a
+# change that forces a new group (its description) creates the new one and moves the load
+# balancer, instances and database to it before the old one is deleted; with a fixed name the
+# new group could not exist beside the old, and the old could not be deleted while in use
+# (DependencyViolation). The rules below are replaced with their group.
+
 resource "aws_security_group" "alb" {
-  name        = "${local.name_prefix}-alb"
+  name_prefix = "${local.name_prefix}-alb-"
   description = "ALB: HTTPS (and HTTP redirect) from allowed CIDRs, forwards to app instances"
   vpc_id      = aws_vpc.this.id
 
   tags = { Name = "${local.name_prefix}-alb" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_security_group" "app" {
-  name        = "${local.name_prefix}-app"
+  name_prefix = "${local.name_prefix}-app-"
   description = "App instances: app port from the ALB only"
   vpc_id      = aws_vpc.this.id
 
   tags = { Name = "${local.name_prefix}-app" }
+
+  # The old group is deleted once the instance refresh that the new launch template version
+  # starts has replaced the instances still using it.
+  timeouts {
+    delete = "30m"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_security_group" "db" {
-  name        = "${local.name_prefix}-db"
+  name_prefix = "${local.name_prefix}-db-"
   description = "PostgreSQL: 5432 from app instances only, no egress"
   vpc_id      = aws_vpc.this.id
 
   tags = { Name = "${local.name_prefix}-db" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
@@ -896,8 +923,12 @@ resource "aws_lb" "this" {
   depends_on = [aws_s3_bucket_policy.alb_logs]
 }
 
+# A name prefix (at most 6 characters for target groups) and create_before_destroy, as
+# terraform-aws-alb does: a new port forces a new group, created, attached and forwarded to
+# before the old one goes (with a fixed name the two could not coexist, and a group a listener
+# still uses cannot be deleted: ResourceInUse). The Name tag keeps the readable name.
 resource "aws_lb_target_group" "app" {
-  name                 = "${local.name_prefix}-app"
+  name_prefix          = local.settings.target_group_name_prefix
   vpc_id               = aws_vpc.this.id
   target_type          = "instance"
   protocol             = "HTTP"
@@ -917,6 +948,10 @@ resource "aws_lb_target_group" "app" {
   }
 
   tags = { Name = "${local.name_prefix}-app" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_lb_listener" "https" {
