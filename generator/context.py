@@ -52,7 +52,9 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "log_retention_days": env.log_retention_days,
         "kms_deletion_window_days": env.kms_deletion_window_days,
         "instance_type": env.instance_type,
-        "ami_ssm_parameter": f"{AL2023_PARAMETER}-{architecture(env.instance_type)}",
+        # EC2 resolves the parameter at each launch, so Terraform's configuration never changes
+        # when AWS publishes an image: a new image rolls the group only through the spec or an input.
+        "image_id": env.ami_id or f"resolve:ssm:{AL2023_PARAMETER}-{architecture(env.instance_type)}",
         # Target group name prefixes are at most 6 characters (the provider adds 26).
         "target_group_name_prefix": env.name[:TARGET_GROUP_PREFIX_CHARS - 1] + "-",
         "asg_min_size": env.autoscaling.min,

@@ -83,6 +83,11 @@ class Environment:
     nat_gateways: Literal["single", "per_az"] = setting(
         "One shared NAT gateway, or one per availability zone (default: per_az in production).",
         derive=_nat_per_az_in_production)
+    ami_id: str | None = setting(
+        "AMI the environment's instances run, pinned: a new image reaches the group only when this "
+        "changes (default: Amazon Linux 2023 for the instance type's architecture, resolved by EC2 "
+        "at each launch from its public SSM parameter).", None,
+        pattern=r"ami-([0-9a-f]{8}|[0-9a-f]{17})", example="ami-0123456789abcdef0")
     kms_deletion_window_days: int = setting(
         "Days a deleted KMS key waits before it is destroyed.", 30, minimum=7, maximum=30)
     # Which rules may be waived is policy's to say; loader checks the names.

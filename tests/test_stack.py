@@ -388,12 +388,28 @@ def test_launch_template_requires_imdsv2_encrypts_with_the_customer_key_and_has_
     assert one(template, "network_interfaces")["associate_public_ip_address"] is False
     assert one(template, "monitoring")["enabled"] is True
     assert [setting(template["instance_type"], e) for e in ENVIRONMENTS] == ["t3.micro", "t3.small", "m6i.large"]
-    assert workspace_stack().locals()["ami_id"] == (
-        "${coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))}")
-    [ssm] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_ssm_parameter", "al2023")]
-    assert ssm["name"] == "${local.settings.ami_ssm_parameter}"
-    assert {settings(e)["ami_ssm_parameter"] for e in ENVIRONMENTS} == {
-        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}
+    assert template["image_id"] == "${local.image_id}"
+
+
+AL2023 = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"
+# What each environment of each case runs: pinned by the spec, or resolved by EC2 at launch.
+IMAGES = {("standard", "dev"): AL2023 + "x86_64", ("standard", "staging"): AL2023 + "x86_64",
+          ("standard", "prod"): AL2023 + "x86_64", ("waivers", "dev"): AL2023 + "x86_64",
+          ("waivers", "prod"): "ami-0123456789abcdef0", ("new_region", "staging"): AL2023 + "arm64",
+          ("new_region", "prod"): AL2023 + "arm64"}
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_a_new_image_reaches_the_group_only_through_the_spec_or_an_input(case, environment):
+    """No data source reads the latest image at plan time (which would roll every fleet on the
+    first apply after AWS publishes one): EC2 resolves the public parameter at each launch."""
+    stack = case_resolved(case, environment)
+    assert not [b for b in stack.blocks("data") if b.labels[0] in ("aws_ssm_parameter", "aws_ami")]
+    assert stack.locals()["image_id"] == f'${{coalesce(var.ami_id, "{IMAGES[case, environment]}")}}'
+    assert resource(stack, "aws_launch_template", "app")["image_id"] == "${local.image_id}"
+    # A pinned image or an input is a new launch template version, which starts an instance refresh.
+    launch_template = one(resource(stack, "aws_autoscaling_group", "app"), "launch_template")
+    assert launch_template["version"] == "${aws_launch_template.app.latest_version}"
 
 
 @pytest.mark.parametrize(("instance_type", "architecture"),

@@ -16,7 +16,7 @@ locals {
       log_retention_days         = 60
       kms_deletion_window_days   = 30
       instance_type              = "t3.small"
-      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+      image_id                   = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
       target_group_name_prefix   = "dev-"
       asg_min_size               = 1
       asg_max_size               = 4
@@ -42,7 +42,7 @@ locals {
       log_retention_days         = 60
       kms_deletion_window_days   = 30
       instance_type              = "t3.small"
-      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+      image_id                   = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
       target_group_name_prefix   = "stagi-"
       asg_min_size               = 1
       asg_max_size               = 4
@@ -68,7 +68,7 @@ locals {
       log_retention_days         = 400
       kms_deletion_window_days   = 30
       instance_type              = "t3.small"
-      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+      image_id                   = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
       target_group_name_prefix   = "prod-"
       asg_min_size               = 2
       asg_max_size               = 8
@@ -118,7 +118,12 @@ locals {
   # The first nat_gateway_count AZs get a NAT gateway; app subnets in other AZs use the first one.
   nat_azs = slice(local.azs, 0, local.settings.nat_gateway_count)
 
-  ami_id         = coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))
+  # The image changes only through the spec's ami_id or the ami_id input. Otherwise it is Amazon
+  # Linux 2023 for the instance type's architecture, which EC2 resolves from the public SSM
+  # parameter at each launch: an image AWS publishes reaches new instances, and the running ones
+  # when an operator starts an instance refresh, never through an unrelated apply.
+  image_id = coalesce(var.ami_id, local.settings.image_id)
+
   db_identifier  = "${local.name_prefix}-postgres"
   alb_log_prefix = "alb"
 
@@ -227,13 +232,6 @@ data "aws_availability_zones" "available" {
       error_message = "${var.aws_region} has ${length(self.names)} availability zones, fewer than this environment's availability_zones in the spec."
     }
   }
-}
-
-data "aws_ssm_parameter" "al2023" {
-  count = var.ami_id == null ? 1 : 0
-
-  # Amazon Linux 2023 for the instance type's architecture (arm64 for Graviton types).
-  name = local.settings.ami_ssm_parameter
 }
 
 # Regions opened before August 2022 deliver ALB access logs as a regional ELB account; newer
@@ -1031,7 +1029,7 @@ resource "aws_iam_instance_profile" "app" {
 resource "aws_launch_template" "app" {
   name                   = "${local.name_prefix}-app"
   description            = "${local.name_prefix} application instances"
-  image_id               = local.ami_id
+  image_id               = local.image_id
   instance_type          = local.settings.instance_type
   ebs_optimized          = true
   update_default_version = true

@@ -62,7 +62,7 @@ variable "health_check_path" {
 }
 
 variable "ami_id" {
-  description = "AMI ID for the application instances; null uses the latest Amazon Linux 2023 AMI from the public SSM parameter."
+  description = "AMI ID for this workspace's instances, over the spec's ami_id; null uses the spec's (by default Amazon Linux 2023, resolved by EC2 at launch). A change rolls the group by instance refresh."
   type        = string
   default     = null
 
