@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .hcl import hcl_value
+from .hcl import hcl_literal
 from .invariants import SUBNET_NEWBITS
 from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
 from .spec import Environment, Spec
@@ -57,6 +57,9 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "image_id": env.ami_id or f"resolve:ssm:{AL2023_PARAMETER}-{architecture(env.instance_type)}",
         # Target group name prefixes are at most 6 characters (the provider adds 26).
         "target_group_name_prefix": env.name[:TARGET_GROUP_PREFIX_CHARS - 1] + "-",
+        # The spec's user-data file; "" where it delivers none.
+        "user_data": env.user_data_text,
+        "asg_health_check_type": asg_health_check_type(env),
         "asg_min_size": env.autoscaling.min,
         "asg_max_size": env.autoscaling.max,
         "asg_desired_capacity": env.autoscaling.desired,
@@ -70,6 +73,33 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "db_deletion_protection": db.deletion_protection,
         **derived_settings(env),
     }
+
+
+def app_delivered(env: Environment) -> bool:
+    """Whether anything answers the load balancer's health checks: the spec's user data, or an
+    image that starts the app itself. Stock Amazon Linux serves nothing on app_port."""
+    return env.user_data is not None or env.ami_serves_health_check
+
+
+def asg_health_check_type(env: Environment) -> str:
+    """ELB health checks once an app is delivered. Before that they would mark every instance
+    unhealthy and replace it, forever, and no instance refresh would finish; EC2 checks let the
+    group settle."""
+    return "ELB" if app_delivered(env) else "EC2"
+
+
+def app_delivery_rows(spec: Spec) -> list[list[str]]:
+    """out/README.md's table: how each environment's app arrives, and the health checks that follow."""
+    rows = []
+    for name, env in spec.environments.items():
+        if env.user_data is not None:
+            how = f"user data from {env.user_data}"
+        elif env.ami_serves_health_check:
+            how = f"the pinned image {env.ami_id}"
+        else:
+            how = "nothing yet (stock Amazon Linux serves nothing on the app port)"
+        rows.append([name, how, asg_health_check_type(env)])
+    return rows
 
 
 class SettingExpressions:
@@ -86,7 +116,7 @@ class SettingExpressions:
     def __getattr__(self, name: str) -> str:
         if name.startswith("_") or name not in self._keys:
             raise AttributeError(name)
-        return f"local.settings.{name}" if self._values is None else hcl_value(self._values[name])
+        return f"local.settings.{name}" if self._values is None else hcl_literal(self._values[name])
 
     def count_if(self, name: str) -> str:
         """A ``count`` expression: one instance where the boolean setting is true, none elsewhere."""
@@ -118,6 +148,8 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "backend": _backend(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
+        "app_delivery_table": markdown_table(["environment", "app delivered by", "Auto Scaling health checks"],
+                                             app_delivery_rows(spec)),
     }
 
 

@@ -96,6 +96,10 @@ def _env_rules(path: str, env: Environment):
     if not scaling.min <= scaling.desired <= scaling.max:
         yield (f"{path}.autoscaling", f"needs min <= desired <= max, got min {scaling.min}, "
                f"desired {scaling.desired}, max {scaling.max}", None)
+    if env.ami_serves_health_check and env.ami_id is None:
+        yield (f"{path}.ami_serves_health_check", "says the image serves the app, but the environment "
+               "runs stock Amazon Linux, which serves nothing on app_port",
+               "pin the image that does with ami_id, or deliver the app with user_data")
     db = env.database
     if db.max_allocated_storage_gb and db.max_allocated_storage_gb <= db.allocated_storage_gb:
         yield (f"{path}.database.max_allocated_storage_gb",

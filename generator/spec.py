@@ -88,6 +88,15 @@ class Environment:
         "changes (default: Amazon Linux 2023 for the instance type's architecture, resolved by EC2 "
         "at each launch from its public SSM parameter).", None,
         pattern=r"ami-([0-9a-f]{8}|[0-9a-f]{17})", example="ami-0123456789abcdef0")
+    ami_serves_health_check: bool = setting(
+        "The pinned image (ami_id) starts the app itself, answering health_check_path on app_port: "
+        "the Auto Scaling group then uses the load balancer's health checks.", False)
+    user_data: str | None = setting(
+        "User-data file that delivers the app (run by cloud-init at first boot), relative to the "
+        "spec's folder; UTF-8 text of at most 16 KB. With an app delivered, the Auto Scaling group "
+        "uses the load balancer's health checks.", None, pattern=r"[^\x00]+", example="app/user-data.sh")
+    # The text of user_data, read by the loader.
+    user_data_text: str = setting("The user-data file's text.", "", loaded=True)
     kms_deletion_window_days: int = setting(
         "Days a deleted KMS key waits before it is destroyed.", 30, minimum=7, maximum=30)
     # Which rules may be waived is policy's to say; loader checks the names.

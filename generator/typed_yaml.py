@@ -34,13 +34,15 @@ def setting(
     example: object = None,
     derive: Callable[[Mapping[str, Any]], Any] | None = None,
     from_key: bool = False,
+    loaded: bool = False,
 ) -> Any:
     """A model field with its description and constraints.
 
     ``derive`` computes the field's default from the fields before it (by name) when the spec
     leaves it out, so a default that depends on other settings is the model's, not a pre-pass
     over the YAML. ``from_key`` fills the field with the mapping key the object is written
-    under (an environment's name); such a field is not a key of the spec.
+    under (an environment's name); such a field is not a key of the spec. Nor is a ``loaded``
+    field: the loader fills it afterwards (from a file that another key names).
     """
     metadata = {
         "description": description,
@@ -53,6 +55,7 @@ def setting(
         "example": example,
         "derive": derive,
         "from_key": from_key,
+        "loaded": loaded,
     }
     if isinstance(default, (dict, list)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
@@ -65,8 +68,10 @@ def _has_default(field: dataclasses.Field) -> bool:
 
 
 def spec_fields(cls: type) -> list[dataclasses.Field]:
-    """The fields of ``cls`` that a spec writes as keys (not those filled from the mapping key)."""
-    return [f for f in dataclasses.fields(cls) if f.init and not f.metadata.get("from_key")]
+    """The fields of ``cls`` that a spec writes as keys (not those filled from the mapping key or
+    by the loader)."""
+    return [f for f in dataclasses.fields(cls)
+            if f.init and not (f.metadata.get("from_key") or f.metadata.get("loaded"))]
 
 
 def _describe(value: object) -> str:

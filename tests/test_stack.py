@@ -412,6 +412,47 @@ def test_a_new_image_reaches_the_group_only_through_the_spec_or_an_input(case, e
     assert launch_template["version"] == "${aws_launch_template.app.latest_version}"
 
 
+# Which environments deliver an app (user data, or an image that serves it), and so get ELB checks.
+HEALTH_CHECKS = {("standard", "dev"): "EC2", ("standard", "staging"): "EC2", ("standard", "prod"): "EC2",
+                 ("waivers", "dev"): "EC2", ("waivers", "prod"): "ELB",
+                 ("new_region", "staging"): "EC2", ("new_region", "prod"): "ELB"}
+
+
+def heredoc_text(value: str) -> str:
+    """The text of a heredoc as python-hcl2 returns it (markers kept, $${ and %%{ doubled)."""
+    opening, _, rest = value.partition("\n")
+    return rest[: -len(opening[2:])].replace("$${", "${").replace("%%{", "%{")
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_group_settles_whether_or_not_the_spec_delivers_an_app(case, environment):
+    """ELB health checks only where something answers them; EC2 checks until then."""
+    stack = case_resolved(case, environment)
+    asg = resource(stack, "aws_autoscaling_group", "app")
+    assert asg["health_check_type"] == HEALTH_CHECKS[case, environment]
+    assert asg["health_check_grace_period"] == 300
+    template = resource(stack, "aws_launch_template", "app")
+    assert template["user_data"] == '${local.user_data == "" ? null : base64encode(local.user_data)}'
+    env = case_spec(case)[1].environments[environment]
+    user_data = stack.locals()["user_data"]
+    if env.user_data:
+        assert heredoc_text(user_data) == (SPECS / env.user_data).read_text() == env.user_data_text
+    else:
+        assert user_data == ""
+    assert f"| {environment} |" in (GOLDEN / case / "README.md").read_text()
+
+
+def test_user_data_reaches_the_workspace_map_as_a_readable_heredoc():
+    values = case_workspace_stack("new_region").locals()["environments"]
+    assert values["staging"]["user_data"] == "" and values["staging"]["asg_health_check_type"] == "EC2"
+    assert values["prod"]["user_data"].startswith("<<EOT1\n#!/bin/bash\n")  # the script contains EOT
+    assert heredoc_text(values["prod"]["user_data"]) == (SPECS / "clinic-user-data.sh").read_text()
+    assert values["prod"]["asg_health_check_type"] == "ELB"
+    readme = (GOLDEN / "new_region" / "README.md").read_text()
+    assert "| prod | user data from clinic-user-data.sh | ELB |" in readme
+    assert "| staging | nothing yet (stock Amazon Linux serves nothing on the app port) | EC2 |" in readme
+
+
 @pytest.mark.parametrize(("instance_type", "architecture"),
                          [("t4g.micro", "arm64"), ("c7gn.large", "arm64"), ("x2gd.xlarge", "arm64"),
                           ("a1.large", "arm64"), ("m6i.large", "x86_64"), ("t3.micro", "x86_64"),
@@ -423,7 +464,7 @@ def test_graviton_instance_types_get_the_arm64_image(instance_type, architecture
 def test_autoscaling_group_spans_private_subnets_behind_the_target_group():
     asg = resource(workspace_stack(), "aws_autoscaling_group", "app")
     assert asg["vpc_zone_identifier"] == "${[for s in aws_subnet.app : s.id]}"
-    assert asg["health_check_type"] == "ELB"
+    assert asg["health_check_type"] == "${local.settings.asg_health_check_type}"
     assert asg["target_group_arns"] == ["${aws_lb_target_group.app.arn}"]
     assert one(asg, "instance_refresh")["strategy"] == "Rolling"
     sizes = [[setting(asg[k], e) for k in ("min_size", "desired_capacity", "max_size")] for e in ENVIRONMENTS]

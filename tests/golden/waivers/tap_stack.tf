@@ -18,6 +18,8 @@ locals {
       instance_type              = "t3.micro"
       image_id                   = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
       target_group_name_prefix   = "dev-"
+      user_data                  = ""
+      asg_health_check_type      = "EC2"
       asg_min_size               = 1
       asg_max_size               = 1
       asg_desired_capacity       = 1
@@ -46,6 +48,8 @@ locals {
       instance_type              = "t3.medium"
       image_id                   = "ami-0123456789abcdef0"
       target_group_name_prefix   = "prod-"
+      user_data                  = ""
+      asg_health_check_type      = "ELB"
       asg_min_size               = 2
       asg_max_size               = 4
       asg_desired_capacity       = 2
@@ -99,6 +103,10 @@ locals {
   # parameter at each launch: an image AWS publishes reaches new instances, and the running ones
   # when an operator starts an instance refresh, never through an unrelated apply.
   image_id = coalesce(var.ami_id, local.settings.image_id)
+
+  # The spec's user-data file (environments.<env>.user_data), which cloud-init runs at first boot
+  # to start the app; "" where the spec delivers none.
+  user_data = local.settings.user_data
 
   db_identifier  = "${local.name_prefix}-postgres"
   alb_log_prefix = "alb"
@@ -1010,6 +1018,7 @@ resource "aws_launch_template" "app" {
   instance_type          = local.settings.instance_type
   ebs_optimized          = true
   update_default_version = true
+  user_data              = local.user_data == "" ? null : base64encode(local.user_data)
 
   iam_instance_profile {
     arn = aws_iam_instance_profile.app.arn
@@ -1057,16 +1066,20 @@ resource "aws_launch_template" "app" {
 }
 
 resource "aws_autoscaling_group" "app" {
-  name                      = "${local.name_prefix}-app"
-  vpc_zone_identifier       = [for s in aws_subnet.app : s.id]
-  min_size                  = local.settings.asg_min_size
-  max_size                  = local.settings.asg_max_size
-  desired_capacity          = local.settings.asg_desired_capacity
-  health_check_type         = "ELB"
+  name                    = "${local.name_prefix}-app"
+  vpc_zone_identifier     = [for s in aws_subnet.app : s.id]
+  min_size                = local.settings.asg_min_size
+  max_size                = local.settings.asg_max_size
+  desired_capacity        = local.settings.asg_desired_capacity
+  target_group_arns       = [aws_lb_target_group.app.arn]
+  service_linked_role_arn = aws_iam_service_linked_role.autoscaling.arn
+  enabled_metrics         = ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalInstances"]
+
+  # ELB health checks only where the spec delivers an app (user_data, or an image that serves it):
+  # stock Amazon Linux answers nothing on the app port, so ELB checks would replace every instance
+  # forever and no instance refresh would finish. EC2 checks until an app is delivered.
+  health_check_type         = local.settings.asg_health_check_type
   health_check_grace_period = 300
-  target_group_arns         = [aws_lb_target_group.app.arn]
-  service_linked_role_arn   = aws_iam_service_linked_role.autoscaling.arn
-  enabled_metrics           = ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalInstances"]
 
   launch_template {
     id      = aws_launch_template.app.id
