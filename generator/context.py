@@ -21,6 +21,8 @@ from .views import markdown_table, settings_rows
 COMPLIANCE = "HIPAA"
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
+# Target tracking's predefined metrics (EC2 Auto Scaling API, PredefinedMetricSpecification).
+SCALING_METRICS = {"cpu": "ASGAverageCPUUtilization", "requests": "ALBRequestCountPerTarget"}
 # aws_lb_target_group.name_prefix: 32 characters less the provider's 26-character unique suffix
 # (internal/service/elbv2/validate.go, validTargetGroupNamePrefix).
 TARGET_GROUP_PREFIX_CHARS = 6
@@ -63,6 +65,9 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "asg_min_size": env.autoscaling.min,
         "asg_max_size": env.autoscaling.max,
         "asg_desired_capacity": env.autoscaling.desired,
+        "asg_scaling_metric": SCALING_METRICS[env.autoscaling.scale_on],
+        "asg_scale_on_requests": env.autoscaling.scale_on == "requests",
+        "asg_scaling_target": env.autoscaling.target,
         "db_engine_version": db.engine_version,
         "db_parameter_group_family": f"postgres{db.major_version}",
         "db_instance_class": db.instance_class,

@@ -96,6 +96,8 @@ def _env_rules(path: str, env: Environment):
     if not scaling.min <= scaling.desired <= scaling.max:
         yield (f"{path}.autoscaling", f"needs min <= desired <= max, got min {scaling.min}, "
                f"desired {scaling.desired}, max {scaling.max}", None)
+    if scaling.scale_on == "cpu" and scaling.target > 100:
+        yield (f"{path}.autoscaling.target", f"is a CPU percentage, got {scaling.target}", "use 1 to 100")
     if env.ami_serves_health_check and env.ami_id is None:
         yield (f"{path}.ami_serves_health_check", "says the image serves the app, but the environment "
                "runs stock Amazon Linux, which serves nothing on app_port",

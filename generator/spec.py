@@ -35,12 +35,28 @@ def _nat_per_az_in_production(values: Mapping[str, Any]) -> str:
     return "per_az" if values["production"] else "single"
 
 
-@dataclass(frozen=True)
+# Target-tracking defaults: half the CPU, leaving room for a spike while new instances warm up;
+# and a request rate a small instance serves comfortably.
+DEFAULT_SCALING_TARGETS = {"cpu": 50, "requests": 1000}
+
+
+def _default_scaling_target(values: Mapping[str, Any]) -> int:
+    return DEFAULT_SCALING_TARGETS[values["scale_on"]]
+
+
+# kw_only: target's default is derived from scale_on, which has a default of its own.
+@dataclass(frozen=True, kw_only=True)
 class Autoscaling:
     min: int = setting("Fewest app instances the Auto Scaling group keeps.", minimum=1, maximum=1000)
     max: int = setting("Most app instances the Auto Scaling group may run.", minimum=1, maximum=1000)
-    desired: int = setting("App instances to run when nothing else says otherwise.",
+    desired: int = setting("App instances at creation; from then on the scaling policy sets the number.",
                            minimum=1, maximum=1000)
+    scale_on: Literal["cpu", "requests"] = setting(
+        "What target tracking holds at its target: average CPU of the group, or load balancer requests "
+        "per instance.", "cpu")
+    target: int = setting(
+        "The target: percent average CPU (1 to 100), or requests per instance per minute (default: 50 "
+        "for cpu, 1000 for requests).", minimum=1, maximum=1_000_000, derive=_default_scaling_target)
 
 
 @dataclass(frozen=True)

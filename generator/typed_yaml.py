@@ -133,11 +133,18 @@ class Builder:
                 ok = False
         if not ok or self._partial:
             return _INVALID
+        # In field order, so that a derived default sees every field before it, defaulted ones too.
         for field in dataclasses.fields(cls):
             if field.metadata.get("from_key"):
                 values[field.name] = under
-            elif field.name not in values and field.metadata.get("derive"):
+            elif field.name in values or field.metadata.get("loaded"):
+                continue
+            elif field.metadata.get("derive"):
                 values[field.name] = field.metadata["derive"](values)
+            elif field.default is not dataclasses.MISSING:
+                values[field.name] = field.default
+            elif field.default_factory is not dataclasses.MISSING:
+                values[field.name] = field.default_factory()
         return cls(**values)
 
     def check_partial(self, cls: type, loc: Located) -> None:

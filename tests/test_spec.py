@@ -159,3 +159,15 @@ def test_an_image_said_to_serve_the_app_must_be_pinned(write_spec):
     text = MINIMAL_SPEC.replace("    flow_logs: false\n", "    flow_logs: false\n    ami_serves_health_check: true\n")
     [(_, path, message)] = problems_of(write_spec, text)
     assert path == "environments.dev.ami_serves_health_check" and "stock Amazon Linux" in message
+
+
+def test_a_cpu_target_is_a_percentage(write_spec):
+    text = MINIMAL_SPEC.replace("{min: 1, max: 2, desired: 1}", "{min: 1, max: 2, desired: 1, target: 150}")
+    [(_, path, message)] = problems_of(write_spec, text)
+    assert (path, message) == ("environments.dev.autoscaling.target", "is a CPU percentage, got 150")
+
+
+def test_a_request_target_defaults_to_1000(write_spec):
+    text = MINIMAL_SPEC.replace("{min: 1, max: 2, desired: 1}", "{min: 1, max: 2, desired: 1, scale_on: requests}")
+    _, spec = load_spec(write_spec(text))
+    assert spec.environments["dev"].autoscaling.target == 1000

@@ -471,6 +471,38 @@ def test_autoscaling_group_spans_private_subnets_behind_the_target_group():
     assert sizes == [[1, 1, 2], [1, 2, 3], [2, 3, 6]]
 
 
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_capacity_follows_load_and_a_refresh_never_drops_below_desired(case, environment):
+    stack = case_resolved(case, environment)
+    scaling = case_spec(case)[1].environments[environment].autoscaling
+    policy = resource(stack, "aws_autoscaling_policy", "app")
+    assert policy["autoscaling_group_name"] == "${aws_autoscaling_group.app.name}"
+    assert policy["policy_type"] == "TargetTrackingScaling"
+    tracking = one(policy, "target_tracking_configuration")
+    assert tracking["target_value"] == scaling.target
+    metric = one(tracking, "predefined_metric_specification")
+    requests = scaling.scale_on == "requests"
+    assert metric["predefined_metric_type"] == ("ALBRequestCountPerTarget" if requests else "ASGAverageCPUUtilization")
+    assert metric["resource_label"] == (
+        f"${{{str(requests).lower()} ? \"${{aws_lb.this.arn_suffix}}/${{aws_lb_target_group.app.arn_suffix}}\" : null}}")
+    asg = resource(stack, "aws_autoscaling_group", "app")
+    # The policy owns the group's size after creation; an apply does not reset it.
+    assert one(asg, "lifecycle")["ignore_changes"] == ["desired_capacity"]
+    assert asg["max_size"] > asg["min_size"] or scaling.max == scaling.min
+    refresh = one(asg, "instance_refresh")
+    preferences = one(refresh, "preferences")
+    assert (refresh["strategy"], preferences["min_healthy_percentage"], preferences["max_healthy_percentage"],
+            preferences["skip_matching"]) == ("Rolling", 100, 200, False)
+
+
+def test_scaling_targets_default_by_metric():
+    _, standard = case_spec("standard")
+    assert {(e.autoscaling.scale_on, e.autoscaling.target) for e in standard.environments.values()} == {("cpu", 50)}
+    _, new_region = case_spec("new_region")
+    scaling = new_region.environments["prod"].autoscaling
+    assert (scaling.scale_on, scaling.target) == ("requests", 600)
+
+
 # -- database -----------------------------------------------------------------------------------
 
 

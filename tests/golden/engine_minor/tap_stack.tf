@@ -23,6 +23,9 @@ locals {
       asg_min_size               = 1
       asg_max_size               = 2
       asg_desired_capacity       = 1
+      asg_scaling_metric         = "ASGAverageCPUUtilization"
+      asg_scale_on_requests      = false
+      asg_scaling_target         = 50
       db_engine_version          = "16.4"
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.t3.micro"
@@ -1056,12 +1059,17 @@ resource "aws_autoscaling_group" "app" {
     version = aws_launch_template.app.latest_version
   }
 
+  # A refresh launches replacements before it terminates (up to twice the group), so capacity
+  # never drops below desired, and a one-instance environment never reaches zero. Skip matching
+  # stays off: with an image resolved from SSM at launch, a refresh must replace every instance.
   instance_refresh {
     strategy = "Rolling"
 
     preferences {
-      min_healthy_percentage = 50
+      min_healthy_percentage = 100
+      max_healthy_percentage = 200
       instance_warmup        = 300
+      skip_matching          = false
     }
   }
 
@@ -1072,6 +1080,31 @@ resource "aws_autoscaling_group" "app" {
       key                 = tag.key
       value               = tag.value
       propagate_at_launch = true
+    }
+  }
+
+  lifecycle {
+    # desired is the size at creation; from then on the scaling policy sets it, and an apply
+    # must not reset it (as terraform-aws-autoscaling's ignore_desired_capacity_changes does).
+    ignore_changes = [desired_capacity]
+  }
+}
+
+# Capacity follows load: target tracking adds and removes instances between min and max to hold
+# the spec's target, average CPU or requests per instance (the latter counted on this load
+# balancer's target group, which the resource label names).
+resource "aws_autoscaling_policy" "app" {
+  name                      = "${local.name_prefix}-app-target-tracking"
+  autoscaling_group_name    = aws_autoscaling_group.app.name
+  policy_type               = "TargetTrackingScaling"
+  estimated_instance_warmup = 300
+
+  target_tracking_configuration {
+    target_value = local.settings.asg_scaling_target
+
+    predefined_metric_specification {
+      predefined_metric_type = local.settings.asg_scaling_metric
+      resource_label         = local.settings.asg_scale_on_requests ? "${aws_lb.this.arn_suffix}/${aws_lb_target_group.app.arn_suffix}" : null
     }
   }
 }
