@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from .hcl import hcl_literal
 from .invariants import SUBNET_NEWBITS
 from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
-from .spec import Environment, Spec
+from .spec import DB_MASTER_USERNAME, Environment, Spec
 from .views import markdown_table, settings_rows
 
 COMPLIANCE = "HIPAA"
@@ -147,6 +147,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
                     for name, env in spec.environments.items()},
         "scanner_annotations": scanner_annotations(covered),
         "compliance": COMPLIANCE,
+        "db_master_username": DB_MASTER_USERNAME,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from .errors import Problem
 from .policy import MIN_WAIVER_REASON, PRODUCTION_RULES
-from .spec import Environment, Spec
+from .spec import DB_MASTER_USERNAME, Environment, Spec
 
 PROMOTION_ORDER = ("dev", "staging", "prod")
 # Each tier owns SUBNET_NEWBITS-sized slots; the smallest subnet AWS allows is a /28.
@@ -49,6 +49,9 @@ def _line(lines: Mapping[str, int], path: str) -> int | None:
 def _names(spec: Spec):
     if not spec.environments:
         yield "environments", "must define at least one environment", "for example dev, staging, prod"
+    if spec.app_db_user == DB_MASTER_USERNAME or spec.app_db_user.startswith("rds"):
+        yield ("app_db_user", f"'{spec.app_db_user}' is the master user or an RDS-reserved name",
+               "give the app a user of its own, such as app")
     for name in spec.environments:
         path = f"environments.{name}"
         if name == "default":

@@ -20,6 +20,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # An environment whose name says production is production unless the spec says otherwise
 # (and saying otherwise needs a waiver: see policy).
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
+# The RDS master user, whose password RDS manages in Secrets Manager; the app has a user of its own.
+DB_MASTER_USERNAME = "dbadmin"
 
 
 def named_like_production(name: str) -> bool:
@@ -150,4 +152,8 @@ class Spec:
                             minimum=1024, maximum=65535)
     health_check_path: str = setting("Path the load balancer polls on each app instance.",
                                      "/health", pattern=r"/[A-Za-z0-9._~/-]*")
+    app_db_user: str = setting(
+        "PostgreSQL user the app connects as with IAM database authentication (it needs "
+        "GRANT rds_iam); the app role may connect as this user only.", "app",
+        pattern=r"[a-z_][a-z0-9_]{0,62}", example="app")
     backend: Backend | None = setting("Where Terraform keeps its state (none: local state).", None)

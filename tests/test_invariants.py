@@ -168,3 +168,10 @@ def test_storage_autoscaling_ceiling_must_be_above_allocated_storage(write_spec,
 def test_storage_autoscaling_can_be_off(write_spec):
     _, spec = load_spec(write_spec(default_with(("max_allocated_storage_gb: 200", "max_allocated_storage_gb: 0"))))
     assert spec.environments["staging"].database.max_allocated_storage_gb == 0
+
+
+@pytest.mark.parametrize("user", ["dbadmin", "rdsadmin"])
+def test_the_app_database_user_is_neither_the_master_nor_reserved(write_spec, user):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(f"app_db_user: {user}\n" + STANDARD_SPEC.read_text()))
+    assert [p.path for p in caught.value.problems] == ["app_db_user"]

@@ -225,12 +225,15 @@ def test_flow_logs_exist_where_the_environment_enables_them():
     assert flow_log["iam_role_arn"] == "${aws_iam_role.flow_logs[0].arn}"
 
 
-def test_flow_log_role_may_only_write_to_its_log_group():
-    stack = workspace_stack()
-    [policy] = [b.body for b in stack.blocks("data") if b.labels == ("aws_iam_policy_document", "flow_logs")]
-    statement = one(policy, "statement")
-    assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_flow_log_role_has_what_the_service_needs_on_its_log_group_only(case, environment):
+    stack = case_resolved(case, environment)
+    statement = one(data(stack, "aws_iam_policy_document", "flow_logs"), "statement")
+    assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
+                                         "logs:DescribeLogStreams"}
     assert all("aws_cloudwatch_log_group.this[\"vpc_flow_logs\"]" in r for r in statement["resources"])
+    # Created once the role may write, not merely once the role exists.
+    assert resource(stack, "aws_flow_log", "this")["depends_on"] == ["${aws_iam_role_policy.flow_logs}"]
 
 
 # -- KMS ----------------------------------------------------------------------------------------
@@ -557,6 +560,22 @@ def test_parameter_group_forces_tls_and_logs_connections():
     assert [setting(group["family"], e) for e in ENVIRONMENTS] == ["postgres16"] * 3
 
 
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_app_role_may_connect_to_the_database_as_the_app_user_only(case, environment):
+    stack = case_resolved(case, environment)
+    assert resource(stack, "aws_db_instance", "this")["iam_database_authentication_enabled"] is True
+    statement = one(data(stack, "aws_iam_policy_document", "app_db_connect"), "statement")
+    assert statement["actions"] == ["rds-db:connect"]
+    user = case_spec(case)[1].app_db_user
+    assert statement["resources"] == [
+        "arn:${local.partition}:rds-db:${var.aws_region}:${local.account_id}:dbuser:"
+        f"${{aws_db_instance.this.resource_id}}/{user}"]
+    policy = resource(stack, "aws_iam_role_policy", "app_db_connect")
+    assert (policy["role"], policy["policy"]) == ("${aws_iam_role.app.id}",
+                                                  "${data.aws_iam_policy_document.app_db_connect.json}")
+    assert resource(stack, "aws_db_instance", "this")["username"] != user
+
+
 # -- monitoring and logging ---------------------------------------------------------------------
 
 
@@ -587,6 +606,7 @@ def test_every_variable_is_typed_described_and_validated_where_it_can_be_wrong()
     assert "regex(" in conditions["aws_region"]
     assert "cidrhost(" in conditions["allowed_ingress_cidrs"]
     assert ":acm:" in conditions["certificate_arn"]
+    assert 'try(split(":", var.certificate_arn)[3], "") == var.aws_region' in conditions["certificate_arn"]
     assert ">= 1024" in conditions["app_port"] and "<= 65535" in conditions["app_port"]
     assert "ami-" in conditions["ami_id"] and "@" in conditions["alarm_email"]
     assert variables["aws_region"]["default"] == "us-west-2"

@@ -525,10 +525,14 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 data "aws_iam_policy_document" "flow_logs" {
   count = local.settings.flow_logs_enabled ? 1 : 0
 
+  # What the service needs (VPC User Guide, "IAM role for publishing flow logs to CloudWatch
+  # Logs"; terraform-aws-vpc vpc-flow-logs.tf), on its own group only. No logs:CreateLogGroup:
+  # Terraform creates the group.
   statement {
     actions = [
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "logs:DescribeLogGroups",
       "logs:DescribeLogStreams",
     ]
     resources = [
@@ -566,6 +570,9 @@ resource "aws_flow_log" "this" {
   max_aggregation_interval = 60
 
   tags = { Name = "${local.name_prefix}-vpc" }
+
+  # The role can deliver only once its policy exists; the flow log does not wait for it otherwise.
+  depends_on = [aws_iam_role_policy.flow_logs]
 }
 
 ################################################################################
@@ -961,7 +968,7 @@ data "aws_iam_policy_document" "app_assume" {
 
 resource "aws_iam_role" "app" {
   name               = "${local.name_prefix}-app"
-  description        = "Application instances: SSM management and CloudWatch agent"
+  description        = "Application instances: SSM management, CloudWatch agent, IAM database authentication"
   assume_role_policy = data.aws_iam_policy_document.app_assume.json
 
   tags = { Name = "${local.name_prefix}-app" }
@@ -1248,6 +1255,24 @@ resource "aws_db_instance" "this" {
     # Stamped once, at creation: each destroy of a protected database leaves a snapshot of its own.
     ignore_changes = [final_snapshot_identifier]
   }
+}
+
+# IAM database authentication is on, so the app's instances connect as the spec's app_db_user
+# with a 15-minute token (aws rds generate-db-auth-token) instead of a password, and may connect
+# as that user only (the resource is the instance's resource ID and the user). The user must exist
+# in PostgreSQL with the rds_iam role: CREATE USER <user>; GRANT rds_iam TO <user>; (README).
+data "aws_iam_policy_document" "app_db_connect" {
+  statement {
+    sid       = "ConnectAsTheAppDatabaseUser"
+    actions   = ["rds-db:connect"]
+    resources = ["arn:${local.partition}:rds-db:${var.aws_region}:${local.account_id}:dbuser:${aws_db_instance.this.resource_id}/app"]
+  }
+}
+
+resource "aws_iam_role_policy" "app_db_connect" {
+  name   = "rds-db-connect"
+  role   = aws_iam_role.app.id
+  policy = data.aws_iam_policy_document.app_db_connect.json
 }
 
 ################################################################################
