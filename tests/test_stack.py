@@ -344,7 +344,7 @@ def test_alb_is_public_https_only_and_drops_invalid_headers():
     assert alb["subnets"] == "${[for s in aws_subnet.public : s.id]}"
     assert one(alb, "access_logs")["enabled"] is True
     https, http = resource(stack, "aws_lb_listener", "https"), resource(stack, "aws_lb_listener", "http")
-    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert https["certificate_arn"] == "${var.certificate_arn}"
     redirect = one(one(http, "default_action"), "redirect")
     assert (redirect["protocol"], redirect["status_code"]) == ("HTTPS", "HTTP_301")
@@ -574,6 +574,12 @@ def test_the_app_role_may_connect_to_the_database_as_the_app_user_only(case, env
     assert (policy["role"], policy["policy"]) == ("${aws_iam_role.app.id}",
                                                   "${data.aws_iam_policy_document.app_db_connect.json}")
     assert resource(stack, "aws_db_instance", "this")["username"] != user
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_clients_get_tls_without_cbc_ciphers(case, environment):
+    https = resource(case_resolved(case, environment), "aws_lb_listener", "https")
+    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 
 
 # -- monitoring and logging ---------------------------------------------------------------------

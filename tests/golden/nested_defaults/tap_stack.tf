@@ -977,11 +977,14 @@ resource "aws_lb_target_group" "app" {
   }
 }
 
+# TLS 1.3 and 1.2 with the restricted cipher list (AES-GCM and ChaCha20 only, no CBC) and hybrid
+# post-quantum key exchange: the ALB console's default and the policy AWS recommends (ELB User
+# Guide, "Security policies for your Application Load Balancer").
 resource "aws_lb_listener" "https" {
   load_balancer_arn = aws_lb.this.arn
   port              = 443
   protocol          = "HTTPS"
-  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
   certificate_arn   = var.certificate_arn
 
   routing_http_response_strict_transport_security_header_value = "max-age=31536000; includeSubDomains"
