@@ -235,9 +235,11 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+# The zones this account has, in any state: filtering on state = "available" would drop a zone
+# while it is impaired, shift the slice in local.azs and replace every subnet (availability_zone
+# forces replacement) and everything in them. The provider sorts the names, so the first
+# az_count stay the same.
 data "aws_availability_zones" "available" {
-  state = "available"
-
   # Allowlist the region's lettered AZs by name: keeps Local and Wavelength Zones out and makes
   # the candidate set explicit.
   filter {
@@ -1262,6 +1264,14 @@ resource "aws_iam_role_policy_attachment" "rds_monitoring" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
+# The final snapshot's name is fixed when the database is first created: a second apply changes
+# nothing, and each database leaves a snapshot of its own, so repeated destroys never collide.
+# terraform-aws-rds does this with random_id and keepers; here terraform_data's id, a UUID set
+# at creation, replaced only with the identifier.
+resource "terraform_data" "db_final_snapshot" {
+  triggers_replace = [local.db_identifier]
+}
+
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_157:no RDS Multi-AZ in dev, staging (not production); tapgen requires it in production
   #checkov:skip=CKV_AWS_293:no RDS deletion protection in dev, staging (not production); tapgen requires it in production
@@ -1300,7 +1310,7 @@ resource "aws_db_instance" "this" {
   delete_automated_backups  = false
   deletion_protection       = local.settings.db_deletion_protection
   skip_final_snapshot       = local.settings.db_skip_final_snapshot
-  final_snapshot_identifier = "${local.db_identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
+  final_snapshot_identifier = "${local.db_identifier}-final-${substr(replace(terraform_data.db_final_snapshot.id, "-", ""), 0, 8)}"
 
   performance_insights_enabled          = true
   performance_insights_kms_key_id       = aws_kms_key.data.arn
@@ -1315,11 +1325,6 @@ resource "aws_db_instance" "this" {
 
   # RDS would otherwise create the export log groups itself, unencrypted and never expiring.
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.rds_monitoring]
-
-  lifecycle {
-    # Stamped once, at creation: each destroy of a protected database leaves a snapshot of its own.
-    ignore_changes = [final_snapshot_identifier]
-  }
 }
 
 # IAM database authentication is on, so the app's instances connect as the spec's app_db_user

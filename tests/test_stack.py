@@ -519,10 +519,30 @@ def test_database_protection_per_environment(environment, production):
     db = resource(resolved_stack(environment), "aws_db_instance", "this")
     assert db["deletion_protection"] is production and db["multi_az"] is production
     assert db["skip_final_snapshot"] is (not production)
-    # Stamped at creation and then left alone, so a second destroy does not collide with the first.
-    assert db["final_snapshot_identifier"].startswith("${local.db_identifier}-final-${formatdate(")
-    assert one(db, "lifecycle")["ignore_changes"] == ["final_snapshot_identifier"]
     assert resource(resolved_stack(environment), "aws_s3_bucket", "alb_logs")["force_destroy"] is (not production)
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_a_second_apply_is_a_no_op(case, environment):
+    """Nothing in the output changes on every plan, and no data source can move a replacement-forcing
+    argument: only identity, partition, the account's zones, the ELB account and policy documents."""
+    stack = case_resolved(case, environment)
+    text = "\n".join(stack.texts.values())
+    assert not re.search(r"\b(timestamp|plantimestamp|uuid|bcrypt)\(", text)
+    assert {b.labels[0] for b in stack.blocks("data")} <= {
+        "aws_caller_identity", "aws_partition", "aws_availability_zones", "aws_elb_service_account",
+        "aws_iam_policy_document"}
+    db = resource(stack, "aws_db_instance", "this")
+    # Named once, when the database is created (terraform_data's id), as terraform-aws-rds does.
+    assert db["final_snapshot_identifier"] == (
+        '${local.db_identifier}-final-${substr(replace(terraform_data.db_final_snapshot.id, "-", ""), 0, 8)}')
+    assert "lifecycle" not in db
+    assert resource(stack, "terraform_data", "db_final_snapshot")["triggers_replace"] == ["${local.db_identifier}"]
+    # An impaired zone stays in the list, so the zones (and the subnets in them) never shift.
+    zones = data(stack, "aws_availability_zones", "available")
+    assert "state" not in zones and "all_availability_zones" not in zones
+    assert one(zones, "filter")["name"] == "zone-name"
+    assert stack.locals()["azs"].startswith("${slice(data.aws_availability_zones.available.names, 0, ")
 
 
 def test_too_few_availability_zones_fail_with_a_readable_message():
