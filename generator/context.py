@@ -12,16 +12,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .hcl import hcl_value
+from .hcl import hcl_literal
 from .invariants import SUBNET_NEWBITS
 from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
 from .regions import ELB_ACCOUNT_REGIONS
-from .spec import Environment, Spec
+from .spec import DB_MASTER_USERNAME, Environment, Spec
 from .views import markdown_table, settings_rows
 
 COMPLIANCE = "HIPAA"
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
+# Target tracking's predefined metrics (EC2 Auto Scaling API, PredefinedMetricSpecification).
+SCALING_METRICS = {"cpu": "ASGAverageCPUUtilization", "requests": "ALBRequestCountPerTarget"}
+# aws_lb_target_group.name_prefix: 32 characters less the provider's 26-character unique suffix
+# (internal/service/elbv2/validate.go, validTargetGroupNamePrefix).
+TARGET_GROUP_PREFIX_CHARS = 6
 
 
 def architecture(instance_type: str) -> str:
@@ -42,10 +47,20 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "log_retention_days": env.log_retention_days,
         "kms_deletion_window_days": env.kms_deletion_window_days,
         "instance_type": env.instance_type,
-        "ami_ssm_parameter": f"{AL2023_PARAMETER}-{architecture(env.instance_type)}",
+        # EC2 resolves the parameter at each launch, so Terraform's configuration never changes
+        # when AWS publishes an image: a new image rolls the group only through the spec or an input.
+        "image_id": env.ami_id or f"resolve:ssm:{AL2023_PARAMETER}-{architecture(env.instance_type)}",
+        # Target group name prefixes are at most 6 characters (the provider adds 26).
+        "target_group_name_prefix": env.name[:TARGET_GROUP_PREFIX_CHARS - 1] + "-",
+        # The spec's user-data file; "" where it delivers none.
+        "user_data": env.user_data_text,
+        "asg_health_check_type": asg_health_check_type(env),
         "asg_min_size": env.autoscaling.min,
         "asg_max_size": env.autoscaling.max,
         "asg_desired_capacity": env.autoscaling.desired,
+        "asg_scaling_metric": SCALING_METRICS[env.autoscaling.scale_on],
+        "asg_scale_on_requests": env.autoscaling.scale_on == "requests",
+        "asg_scaling_target": env.autoscaling.target,
         "db_engine_version": db.engine_version,
         "db_parameter_group_family": f"postgres{db.major_version}",
         "db_instance_class": db.instance_class,
@@ -56,6 +71,33 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "db_deletion_protection": db.deletion_protection,
         **derived_settings(env),
     }
+
+
+def app_delivered(env: Environment) -> bool:
+    """Whether anything answers the load balancer's health checks: the spec's user data, or an
+    image that starts the app itself. Stock Amazon Linux serves nothing on app_port."""
+    return env.user_data is not None or env.ami_serves_health_check
+
+
+def asg_health_check_type(env: Environment) -> str:
+    """ELB health checks once an app is delivered. Before that they would mark every instance
+    unhealthy and replace it, forever, and no instance refresh would finish; EC2 checks let the
+    group settle."""
+    return "ELB" if app_delivered(env) else "EC2"
+
+
+def app_delivery_rows(spec: Spec) -> list[list[str]]:
+    """out/README.md's table: how each environment's app arrives, and the health checks that follow."""
+    rows = []
+    for name, env in spec.environments.items():
+        if env.user_data is not None:
+            how = f"user data from {env.user_data}"
+        elif env.ami_serves_health_check:
+            how = f"the pinned image {env.ami_id}"
+        else:
+            how = "nothing yet (stock Amazon Linux serves nothing on the app port)"
+        rows.append([name, how, asg_health_check_type(env)])
+    return rows
 
 
 class SettingExpressions:
@@ -72,7 +114,7 @@ class SettingExpressions:
     def __getattr__(self, name: str) -> str:
         if name.startswith("_") or name not in self._keys:
             raise AttributeError(name)
-        return f"local.settings.{name}" if self._values is None else hcl_value(self._values[name])
+        return f"local.settings.{name}" if self._values is None else hcl_literal(self._values[name])
 
     def count_if(self, name: str) -> str:
         """A ``count`` expression: one instance where the boolean setting is true, none elsewhere."""
@@ -98,12 +140,15 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
                     for name, env in spec.environments.items()},
         "scanner_annotations": scanner_annotations(covered),
         "compliance": COMPLIANCE,
+        "db_master_username": DB_MASTER_USERNAME,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
+        "app_delivery_table": markdown_table(["environment", "app delivered by", "Auto Scaling health checks"],
+                                             app_delivery_rows(spec)),
     }
 
 

@@ -1,12 +1,14 @@
 """HCL value encoding: the only way a value from the spec reaches a template.
 
-Every string is emitted as a quoted HCL literal with Terraform's template
-sequences (``${`` and ``%{``) escaped, so a spec value can never become an
-expression, a directive or a second attribute in the generated code.
+Every string is emitted as a quoted HCL literal, or as a heredoc for multi-line
+text (a user-data script), with Terraform's template sequences (``${`` and
+``%{``) escaped, so a spec value can never become an expression, a directive or
+a second attribute in the generated code.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -18,6 +20,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # so such keys are always quoted.
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"})
 _SPECIAL = re.compile(r'[\\"]|[$%]\{')
+_TEMPLATE_SEQUENCE = re.compile(r"[$%]\{")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -34,6 +37,27 @@ def hcl_string(value: str) -> str:
     sees what Terraform sees.
     """
     return '"' + visible(_SPECIAL.sub(_escape, value)) + '"'
+
+
+def hcl_heredoc(text: str) -> str:
+    """``text`` as an HCL heredoc that evaluates to exactly ``text``: multi-line text, readable.
+
+    In a heredoc quotes and backslashes are literal, so only template sequences are escaped,
+    and the closing marker is a word the text does not contain. Text that a heredoc cannot
+    show as it is (not ending in a newline, or with unseen characters other than tab and
+    newline) is a quoted string instead.
+    """
+    shown = text.replace("\t", "").replace("\n", "")  # what a heredoc shows as it is
+    if not text.endswith("\n") or visible(shown) != shown:
+        return hcl_string(text)
+    marker = next(m for m in (f"EOT{i or ''}" for i in itertools.count()) if m not in text)
+    return f"<<{marker}\n{_TEMPLATE_SEQUENCE.sub(_escape, text)}{marker}"
+
+
+def hcl_literal(value: object) -> str:
+    """``hcl_value``, with text that ends in a newline as a heredoc: a value that stands alone
+    after ``=``, where a heredoc may start (its closing marker must end its line)."""
+    return hcl_heredoc(value) if isinstance(value, str) else hcl_value(value)
 
 
 def hcl_comment(text: str) -> str:
@@ -74,7 +98,7 @@ def hcl_attributes(values: Mapping[str, object], indent: int) -> str:
     """Render ``key = value`` lines with the ``=`` aligned as ``terraform fmt`` does."""
     width = max((len(hcl_key(k)) for k in values), default=0)
     pad = " " * indent
-    return "\n".join(f"{pad}{hcl_key(k):<{width}} = {hcl_value(v)}" for k, v in values.items())
+    return "\n".join(f"{pad}{hcl_key(k):<{width}} = {hcl_literal(v)}" for k, v in values.items())
 
 
 def hcl_template_text(text: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from .errors import Problem
 from .policy import MIN_WAIVER_REASON, PRODUCTION_RULES
 from .regions import REGIONS, closest
-from .spec import Environment, Spec
+from .spec import DB_MASTER_USERNAME, Environment, Spec
 
 PROMOTION_ORDER = ("dev", "staging", "prod")
 # Each tier owns SUBNET_NEWBITS-sized slots; the smallest subnet AWS allows is a /28.
@@ -54,6 +54,9 @@ def _line(lines: Mapping[str, int], path: str) -> int | None:
 def _names(spec: Spec):
     if not spec.environments:
         yield "environments", "must define at least one environment", "for example dev, staging, prod"
+    if spec.app_db_user == DB_MASTER_USERNAME or spec.app_db_user.startswith("rds"):
+        yield ("app_db_user", f"'{spec.app_db_user}' is the master user or an RDS-reserved name",
+               "give the app a user of its own, such as app")
     for name in spec.environments:
         path = f"environments.{name}"
         if name == "default":
@@ -175,6 +178,12 @@ def _env_rules(path: str, env: Environment):
     if not scaling.min <= scaling.desired <= scaling.max:
         yield (f"{path}.autoscaling", f"needs min <= desired <= max, got min {scaling.min}, "
                f"desired {scaling.desired}, max {scaling.max}", None)
+    if scaling.scale_on == "cpu" and scaling.target > 100:
+        yield (f"{path}.autoscaling.target", f"is a CPU percentage, got {scaling.target}", "use 1 to 100")
+    if env.ami_serves_health_check and env.ami_id is None:
+        yield (f"{path}.ami_serves_health_check", "says the image serves the app, but the environment "
+               "runs stock Amazon Linux, which serves nothing on app_port",
+               "pin the image that does with ami_id, or deliver the app with user_data")
     db = env.database
     if db.max_allocated_storage_gb and db.max_allocated_storage_gb <= db.allocated_storage_gb:
         yield (f"{path}.database.max_allocated_storage_gb",

@@ -7,6 +7,8 @@ problem from every stage is reported together.
 
 from __future__ import annotations
 
+import dataclasses
+import stat
 from pathlib import Path
 
 from . import invariants
@@ -14,7 +16,11 @@ from .errors import Problem, SpecError
 from .policy import PRODUCTION_RULES
 from .spec import Environment, Spec
 from .typed_yaml import Builder, json_schema
-from .yaml_source import Located, load_yaml
+from .yaml_source import STDIN, Located, load_yaml
+
+# EC2 takes at most 16 KB of user data, counted before base64 (EC2 User Guide, "Work with
+# instance user data").
+MAX_USER_DATA_BYTES = 16 * 1024
 
 
 def spec_json_schema() -> dict:
@@ -35,12 +41,16 @@ def spec_json_schema() -> dict:
 
 
 def load_spec(path: str | Path) -> tuple[str, Spec]:
-    """Read, merge, type and check a spec; return (display name, spec) or raise SpecError."""
+    """Read, merge, type and check a spec; return (display name, spec) or raise SpecError.
+
+    Files the spec names (user_data) are read relative to the spec's folder (for a spec on
+    standard input, the working directory)."""
     name, root = load_yaml(path)
-    return name, build_spec(root, name)
+    base = Path.cwd() if str(path) == STDIN else Path(path).parent
+    return name, build_spec(root, name, base)
 
 
-def build_spec(root: Located, source: str) -> Spec:
+def build_spec(root: Located, source: str, base: Path | None = None) -> Spec:
     if not isinstance(root.value, dict):
         kind = "a list" if isinstance(root.value, list) else "a single value"
         raise SpecError(source, [Problem("", f"the spec must be a mapping of keys, got {kind}",
@@ -61,10 +71,52 @@ def build_spec(root: Located, source: str) -> Spec:
     spec = builder.build(Spec, Located(top, root.line, root.path), handled_elsewhere=("defaults",))
     problems = builder.problems
     if not problems:
-        problems = invariants.check(spec, _lines(root))
+        lines = _lines(root)
+        problems = invariants.check(spec, lines)
+        if not problems:
+            spec, problems = _with_user_data(spec, base or Path.cwd(), lines)
     if problems:
         raise SpecError(source, problems)
     return spec
+
+
+def _with_user_data(spec: Spec, base: Path, lines: dict[str, int]) -> tuple[Spec, list[Problem]]:
+    """``spec`` with each environment's user-data file read in, or the problems with those files."""
+    environments, problems = dict(spec.environments), []
+    for name, env in spec.environments.items():
+        if env.user_data is None:
+            continue
+        path = f"environments.{name}.user_data"
+        text, problem = _read_user_data(base / env.user_data)
+        if problem:
+            message, hint = problem
+            problems.append(Problem(path, message, lines.get(path), hint))
+        else:
+            environments[name] = dataclasses.replace(env, user_data_text=text)
+    return dataclasses.replace(spec, environments=environments), problems
+
+
+def _read_user_data(file: Path) -> tuple[str, tuple[str, str] | None]:
+    """(text, None), or ("", (message, hint)) for a file that cannot be an instance's user data."""
+    try:
+        if not stat.S_ISREG(file.stat().st_mode):  # never open a FIFO or a device: it could block
+            return "", (f"{file} is not a regular file", "name a script file, relative to the spec")
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_USER_DATA_BYTES + 1)
+    except FileNotFoundError:
+        return "", (f"{file}: no such file", "user_data is relative to the spec's folder")
+    except OSError as error:
+        return "", (f"{file} cannot be read: {error.strerror}", "check its permissions")
+    if len(data) > MAX_USER_DATA_BYTES:
+        return "", (f"{file} is larger than EC2's 16 KB ({MAX_USER_DATA_BYTES} bytes) of user data",
+                    "fetch the rest at boot (from S3, say), or bake it into the image and use ami_id")
+    if not data.strip():
+        return "", (f"{file} is empty", "give it the script that starts the app, or remove user_data")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return "", (f"{file} is not valid UTF-8 (line {line})", "save it as UTF-8 text")
 
 
 def _deep_merge(base: Located, override: Located) -> Located:

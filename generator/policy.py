@@ -127,8 +127,13 @@ SCANNER_EXCEPTIONS = (
     ScannerException("aws_cloudwatch_log_group.this", "CKV_AWS_338", f"{MIN_PRODUCTION_LOG_DAYS}+ days of log "
                      "retention", "tapgen requires it in production", "every group is KMS-encrypted",
                      rule="log_retention"),
-    *(ScannerException("data.aws_iam_policy_document.kms_data", check, "key policy without '*'", _KEY_POLICY,
+    *(ScannerException("data.aws_iam_policy_document.kms_account", check, "key policy without '*'", _KEY_POLICY,
                        _KEY_POLICY_COMPENSATES) for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356")),
+    *(ScannerException("data.aws_iam_policy_document.kms_data", check, "key policy without '*'",
+                       'Key policy: Resource "*" is this key only; the Auto Scaling service-linked role '
+                       "statements are the key policy AWS documents for launching instances with CMK-encrypted "
+                       "EBS volumes", "the principal is this stack's own service-linked role (custom suffix); "
+                       "it may create grants for AWS resources only") for check in ("CKV_AWS_111", "CKV_AWS_356")),
 )
 
 

@@ -21,6 +21,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # An environment whose name says production is production unless the spec says otherwise
 # (and saying otherwise needs a waiver: see policy).
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
+# The RDS master user, whose password RDS manages in Secrets Manager; the app has a user of its own.
+DB_MASTER_USERNAME = "dbadmin"
 
 
 def named_like_production(name: str) -> bool:
@@ -36,12 +38,28 @@ def _nat_per_az_in_production(values: Mapping[str, Any]) -> str:
     return "per_az" if values["production"] else "single"
 
 
-@dataclass(frozen=True)
+# Target-tracking defaults: half the CPU, leaving room for a spike while new instances warm up;
+# and a request rate a small instance serves comfortably.
+DEFAULT_SCALING_TARGETS = {"cpu": 50, "requests": 1000}
+
+
+def _default_scaling_target(values: Mapping[str, Any]) -> int:
+    return DEFAULT_SCALING_TARGETS[values["scale_on"]]
+
+
+# kw_only: target's default is derived from scale_on, which has a default of its own.
+@dataclass(frozen=True, kw_only=True)
 class Autoscaling:
     min: int = setting("Fewest app instances the Auto Scaling group keeps.", minimum=1, maximum=1000)
     max: int = setting("Most app instances the Auto Scaling group may run.", minimum=1, maximum=1000)
-    desired: int = setting("App instances to run when nothing else says otherwise.",
+    desired: int = setting("App instances at creation; from then on the scaling policy sets the number.",
                            minimum=1, maximum=1000)
+    scale_on: Literal["cpu", "requests"] = setting(
+        "What target tracking holds at its target: average CPU of the group, or load balancer requests "
+        "per instance.", "cpu")
+    target: int = setting(
+        "The target: percent average CPU (1 to 100), or requests per instance per minute (default: 50 "
+        "for cpu, 1000 for requests).", minimum=1, maximum=1_000_000, derive=_default_scaling_target)
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,20 @@ class Environment:
     nat_gateways: Literal["single", "per_az"] = setting(
         "One shared NAT gateway, or one per availability zone (default: per_az in production).",
         derive=_nat_per_az_in_production)
+    ami_id: str | None = setting(
+        "AMI the environment's instances run, pinned: a new image reaches the group only when this "
+        "changes (default: Amazon Linux 2023 for the instance type's architecture, resolved by EC2 "
+        "at each launch from its public SSM parameter).", None,
+        pattern=r"ami-([0-9a-f]{8}|[0-9a-f]{17})", example="ami-0123456789abcdef0")
+    ami_serves_health_check: bool = setting(
+        "The pinned image (ami_id) starts the app itself, answering health_check_path on app_port: "
+        "the Auto Scaling group then uses the load balancer's health checks.", False)
+    user_data: str | None = setting(
+        "User-data file that delivers the app (run by cloud-init at first boot), relative to the "
+        "spec's folder; UTF-8 text of at most 16 KB. With an app delivered, the Auto Scaling group "
+        "uses the load balancer's health checks.", None, pattern=r"[^\x00]+", example="app/user-data.sh")
+    # The text of user_data, read by the loader.
+    user_data_text: str = setting("The user-data file's text.", "", loaded=True)
     kms_deletion_window_days: int = setting(
         "Days a deleted KMS key waits before it is destroyed.", 30, minimum=7, maximum=30)
     # Which rules may be waived is policy's to say; loader checks the names.
@@ -123,6 +155,10 @@ class Spec:
                             minimum=1024, maximum=65535)
     health_check_path: str = setting("Path the load balancer polls on each app instance.",
                                      "/health", pattern=r"/[A-Za-z0-9._~/-]*")
+    app_db_user: str = setting(
+        "PostgreSQL user the app connects as with IAM database authentication (it needs "
+        "GRANT rds_iam); the app role may connect as this user only.", "app",
+        pattern=r"[a-z_][a-z0-9_]{0,62}", example="app")
     backend: Backend | None = setting("Where Terraform keeps its state (none: local state).", None)
     allow_unknown_region: bool = setting(
         "Accept a region (region, backend.region) that is not in tapgen's table of AWS regions, such as "

@@ -35,13 +35,15 @@ def setting(
     example: object = None,
     derive: Callable[[Mapping[str, Any]], Any] | None = None,
     from_key: bool = False,
+    loaded: bool = False,
 ) -> Any:
     """A model field with its description and constraints.
 
     ``derive`` computes the field's default from the fields before it (by name) when the spec
     leaves it out, so a default that depends on other settings is the model's, not a pre-pass
     over the YAML. ``from_key`` fills the field with the mapping key the object is written
-    under (an environment's name); such a field is not a key of the spec.
+    under (an environment's name); such a field is not a key of the spec. Nor is a ``loaded``
+    field: the loader fills it afterwards (from a file that another key names).
     """
     metadata = {
         "description": description,
@@ -54,6 +56,7 @@ def setting(
         "example": example,
         "derive": derive,
         "from_key": from_key,
+        "loaded": loaded,
     }
     if isinstance(default, (dict, list)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
@@ -66,8 +69,10 @@ def _has_default(field: dataclasses.Field) -> bool:
 
 
 def spec_fields(cls: type) -> list[dataclasses.Field]:
-    """The fields of ``cls`` that a spec writes as keys (not those filled from the mapping key)."""
-    return [f for f in dataclasses.fields(cls) if f.init and not f.metadata.get("from_key")]
+    """The fields of ``cls`` that a spec writes as keys (not those filled from the mapping key or
+    by the loader)."""
+    return [f for f in dataclasses.fields(cls)
+            if f.init and not (f.metadata.get("from_key") or f.metadata.get("loaded"))]
 
 
 def _describe(value: object) -> str:
@@ -145,11 +150,18 @@ class Builder:
                 ok = False
         if not ok or self._partial:
             return _INVALID
+        # In field order, so that a derived default sees every field before it, defaulted ones too.
         for field in dataclasses.fields(cls):
             if field.metadata.get("from_key"):
                 values[field.name] = under
-            elif field.name not in values and field.metadata.get("derive"):
+            elif field.name in values or field.metadata.get("loaded"):
+                continue
+            elif field.metadata.get("derive"):
                 values[field.name] = field.metadata["derive"](values)
+            elif field.default is not dataclasses.MISSING:
+                values[field.name] = field.default
+            elif field.default_factory is not dataclasses.MISSING:
+                values[field.name] = field.default_factory()
         return cls(**values)
 
     def check_partial(self, cls: type, loc: Located) -> None:

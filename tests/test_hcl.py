@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.hcl import hcl_attributes, hcl_comment, hcl_key, hcl_string, hcl_value
+from generator.hcl import (
+    hcl_attributes,
+    hcl_comment,
+    hcl_heredoc,
+    hcl_key,
+    hcl_literal,
+    hcl_string,
+    hcl_value,
+)
 from generator.hcl_parser import parse
 
 
@@ -15,6 +23,15 @@ def parsed_string(literal: str) -> str:
     authority is Terraform itself (test_terraform.py evaluates encoded strings)."""
     value = parse(f"x = {literal}\n")["x"]
     return value.replace("$${", "${").replace("%%{", "%{")
+
+
+def parsed_heredoc(literal: str) -> str:
+    """What python-hcl2 reads back from ``x = <heredoc>``: it keeps the markers (``<<EOT`` ...
+    ``EOT``) and, as for quoted strings, the doubled $${ and %%{; both are undone here."""
+    value = parse(f"x = {literal}\n")["x"]
+    opening, _, rest = value.partition("\n")
+    assert opening.startswith("<<") and rest.endswith("\n" + opening[2:])
+    return rest[: -len(opening[2:])].replace("$${", "${").replace("%%{", "%{")
 
 
 def opens_no_template(literal: str) -> bool:
@@ -69,11 +86,46 @@ def test_attributes_align_like_terraform_fmt():
     assert hcl_attributes({"a": 1, "long_name": "x"}, 2) == '  a         = 1\n  long_name = "x"'
 
 
+def test_attributes_write_text_that_ends_in_a_newline_as_a_heredoc():
+    assert hcl_attributes({"a": 1, "script": "echo hi\n"}, 2) == '  a      = 1\n  script = <<EOT\necho hi\nEOT'
+
+
+def test_a_heredoc_is_literal_but_for_template_sequences():
+    text = 'echo "${HOME}" \\n %{ if } $${kept}\n\tindented\n'
+    assert hcl_heredoc(text) == '<<EOT\necho "$${HOME}" \\n %%{ if } $$${kept}\n\tindented\nEOT'
+    assert parsed_heredoc(hcl_heredoc(text)) == text
+
+
+def test_the_closing_marker_is_a_word_the_text_does_not_contain():
+    text = "EOT\nEOT1\n  EOT2 \n"
+    assert hcl_heredoc(text).startswith("<<EOT3\n")
+    assert parsed_heredoc(hcl_heredoc(text)) == text
+
+
+@pytest.mark.parametrize("text", ["no final newline", "carriage\r\nreturns\n", "bell \x07\n", "rtl \u202e\n", ""])
+def test_text_a_heredoc_cannot_show_as_it_is_becomes_a_quoted_string(text):
+    assert hcl_heredoc(text) == hcl_string(text)
+
+
+def test_literals_are_heredocs_only_for_text_ending_in_a_newline():
+    assert hcl_literal("a\n") == "<<EOT\na\nEOT"
+    assert [hcl_literal(v) for v in ("a", 1, None, [1])] == ['"a"', "1", "null", "[1]"]
+
+
 @settings(derandomize=True, database=None, max_examples=400, deadline=None)
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",))))
 def test_any_text_round_trips(text):
     assert parsed_string(hcl_string(text)) == text
     assert opens_no_template(hcl_string(text))
+
+
+@settings(derandomize=True, database=None, max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",))))
+def test_any_text_round_trips_as_a_heredoc(text):
+    literal = hcl_heredoc(text + "\n")
+    read = parsed_heredoc(literal) if literal.startswith("<<") else parsed_string(literal)
+    assert read == text + "\n"
+    assert opens_no_template(literal)
 
 
 @settings(derandomize=True, database=None, max_examples=200, deadline=None)

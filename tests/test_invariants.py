@@ -189,3 +189,10 @@ def test_a_backend_with_nested_keys_and_a_multi_region_key_renders(write_spec):
                          "  kms_key_id: arn:aws:kms:us-west-2:123456789012:key/mrk-" + "a" * 32 + "\n"))
     _, spec = load_spec(write_spec(text))
     assert spec.backend.workspace_key_prefix == "teams/health"
+
+
+@pytest.mark.parametrize("user", ["dbadmin", "rdsadmin"])
+def test_the_app_database_user_is_neither_the_master_nor_reserved(write_spec, user):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(f"app_db_user: {user}\n" + STANDARD_SPEC.read_text()))
+    assert [p.path for p in caught.value.problems] == ["app_db_user"]

@@ -1,4 +1,6 @@
+import io
 import json
+import os
 
 import pytest
 
@@ -110,6 +112,7 @@ def test_json_schema_comes_from_the_model():
     assert env["properties"]["database"]["properties"]["backup_retention_days"]["maximum"] == 35
     assert env["additionalProperties"] is False
     json.dumps(schema)  # serialisable
+    assert "user_data" in env["properties"] and "user_data_text" not in env["properties"]
 
 
 def test_one_key_of_a_nested_block_at_the_wrong_level_says_where_it_belongs(write_spec):
@@ -118,3 +121,61 @@ def test_one_key_of_a_nested_block_at_the_wrong_level_says_where_it_belongs(writ
     with pytest.raises(SpecError) as caught:
         load_spec(write_spec(text))
     assert "environments.dev.multi_az: unknown key 'multi_az' (it belongs under database:)" in caught.value.report()
+
+
+def with_user_data(path: str) -> str:
+    return MINIMAL_SPEC.replace("    flow_logs: false\n", f"    flow_logs: false\n    user_data: {path}\n")
+
+
+def test_user_data_is_read_relative_to_the_spec(write_spec, tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "start.sh").write_text("#!/bin/bash\necho ${HOME}\n", encoding="utf-8")
+    _, spec = load_spec(write_spec(with_user_data("app/start.sh")))
+    assert spec.environments["dev"].user_data_text == "#!/bin/bash\necho ${HOME}\n"
+
+
+def test_user_data_on_standard_input_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "start.sh").write_text("#!/bin/bash\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(with_user_data("start.sh").encode())))
+    _, spec = load_spec("-")
+    assert spec.environments["dev"].user_data_text == "#!/bin/bash\n"
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: None, "no such file"),
+    (lambda p: p.mkdir(), "is not a regular file"),
+    (lambda p: os.mkfifo(p), "is not a regular file"),
+    (lambda p: p.write_bytes(b"#!/bin/bash\n" + b"x" * 16 * 1024), "larger than EC2's 16 KB (16384 bytes)"),
+    (lambda p: p.write_bytes(b"#!/bin/bash\necho \xff\n"), "is not valid UTF-8 (line 2)"),
+    (lambda p: p.write_text(" \n"), "is empty"),
+])
+def test_user_data_ec2_would_refuse_is_a_located_spec_error(write_spec, tmp_path, make, message):
+    make(tmp_path / "start.sh")
+    [(line, path, got)] = problems_of(write_spec, with_user_data("start.sh"))
+    assert (line, path) == (18, "environments.dev.user_data")
+    assert message in got and str(tmp_path / "start.sh") in got
+
+
+def test_user_data_of_exactly_16_kb_is_accepted(write_spec, tmp_path):
+    (tmp_path / "start.sh").write_bytes(b"#" * (16 * 1024 - 1) + b"\n")
+    _, spec = load_spec(write_spec(with_user_data("start.sh")))
+    assert len(spec.environments["dev"].user_data_text) == 16 * 1024
+
+
+def test_an_image_said_to_serve_the_app_must_be_pinned(write_spec):
+    text = MINIMAL_SPEC.replace("    flow_logs: false\n", "    flow_logs: false\n    ami_serves_health_check: true\n")
+    [(_, path, message)] = problems_of(write_spec, text)
+    assert path == "environments.dev.ami_serves_health_check" and "stock Amazon Linux" in message
+
+
+def test_a_cpu_target_is_a_percentage(write_spec):
+    text = MINIMAL_SPEC.replace("{min: 1, max: 2, desired: 1}", "{min: 1, max: 2, desired: 1, target: 150}")
+    [(_, path, message)] = problems_of(write_spec, text)
+    assert (path, message) == ("environments.dev.autoscaling.target", "is a CPU percentage, got 150")
+
+
+def test_a_request_target_defaults_to_1000(write_spec):
+    text = MINIMAL_SPEC.replace("{min: 1, max: 2, desired: 1}", "{min: 1, max: 2, desired: 1, scale_on: requests}")
+    _, spec = load_spec(write_spec(text))
+    assert spec.environments["dev"].autoscaling.target == 1000

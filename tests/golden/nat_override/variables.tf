@@ -20,6 +20,14 @@ variable "certificate_arn" {
     condition     = can(regex("^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", var.certificate_arn))
     error_message = "The certificate_arn must be an ACM certificate ARN: arn:<partition>:acm:<region>:<account-id>:certificate/<id>."
   }
+
+  # ACM certificates are regional, and an ALB can use only one from its own region: a us-east-1
+  # certificate made for CloudFront fails at apply on an ALB elsewhere. Caught at plan time instead
+  # (a validation that refers to another variable needs Terraform 1.9 or later).
+  validation {
+    condition     = try(split(":", var.certificate_arn)[3], "") == var.aws_region
+    error_message = "The certificate_arn is in region \"${try(split(":", var.certificate_arn)[3], "")}\", but the stack deploys to ${var.aws_region}: an ALB can only use an ACM certificate from its own region. Request or import one in ${var.aws_region}."
+  }
 }
 
 variable "allowed_ingress_cidrs" {
@@ -62,7 +70,7 @@ variable "health_check_path" {
 }
 
 variable "ami_id" {
-  description = "AMI ID for the application instances; null uses the latest Amazon Linux 2023 AMI from the public SSM parameter."
+  description = "AMI ID for this workspace's instances, over the spec's ami_id; null uses the spec's (by default Amazon Linux 2023, resolved by EC2 at launch). A change rolls the group by instance refresh."
   type        = string
   default     = null
 

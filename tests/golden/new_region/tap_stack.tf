@@ -16,10 +16,16 @@ locals {
       log_retention_days         = 90
       kms_deletion_window_days   = 30
       instance_type              = "t4g.small"
-      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+      image_id                   = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+      target_group_name_prefix   = "stagi-"
+      user_data                  = ""
+      asg_health_check_type      = "EC2"
       asg_min_size               = 1
       asg_max_size               = 3
       asg_desired_capacity       = 1
+      asg_scaling_metric         = "ASGAverageCPUUtilization"
+      asg_scale_on_requests      = false
+      asg_scaling_target         = 50
       db_engine_version          = "16"
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.t4g.small"
@@ -41,10 +47,42 @@ locals {
       log_retention_days         = 731
       kms_deletion_window_days   = 30
       instance_type              = "m7g.large"
-      ami_ssm_parameter          = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+      image_id                   = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+      target_group_name_prefix   = "prod-"
+      user_data                  = <<EOT1
+#!/bin/bash
+# Starts the clinic app on port 8080 (the spec's app_port) and answers /health, within the
+# Auto Scaling group's 300-second grace period. Referenced by new_region.yaml.
+set -euo pipefail
+
+install -d -m 0755 /opt/clinic
+echo "ok" > /opt/clinic/health
+
+cat > /etc/systemd/system/clinic.service <<'EOT'
+[Unit]
+Description=clinic app
+After=network-online.target
+
+[Service]
+WorkingDirectory=/opt/clinic
+ExecStart=/usr/bin/python3 -m http.server 8080 --bind 0.0.0.0
+Restart=always
+
+[Install]
+WantedBy=multi-user.target
+EOT
+
+systemctl daemon-reload
+systemctl enable --now clinic.service
+echo "clinic app started on $${HOSTNAME:-unknown}"
+EOT1
+      asg_health_check_type      = "ELB"
       asg_min_size               = 2
       asg_max_size               = 4
       asg_desired_capacity       = 2
+      asg_scaling_metric         = "ALBRequestCountPerTarget"
+      asg_scale_on_requests      = true
+      asg_scaling_target         = 600
       db_engine_version          = "16"
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.m7g.large"
@@ -90,7 +128,16 @@ locals {
   # The first nat_gateway_count AZs get a NAT gateway; app subnets in other AZs use the first one.
   nat_azs = slice(local.azs, 0, local.settings.nat_gateway_count)
 
-  ami_id         = coalesce(var.ami_id, one(data.aws_ssm_parameter.al2023[*].insecure_value))
+  # The image changes only through the spec's ami_id or the ami_id input. Otherwise it is Amazon
+  # Linux 2023 for the instance type's architecture, which EC2 resolves from the public SSM
+  # parameter at each launch: an image AWS publishes reaches new instances, and the running ones
+  # when an operator starts an instance refresh, never through an unrelated apply.
+  image_id = coalesce(var.ami_id, local.settings.image_id)
+
+  # The spec's user-data file (environments.<env>.user_data), which cloud-init runs at first boot
+  # to start the app; "" where the spec delivers none.
+  user_data = local.settings.user_data
+
   db_identifier  = "${local.name_prefix}-postgres"
   alb_log_prefix = "alb"
 
@@ -183,9 +230,11 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+# The zones this account has, in any state: filtering on state = "available" would drop a zone
+# while it is impaired, shift the slice in local.azs and replace every subnet (availability_zone
+# forces replacement) and everything in them. The provider sorts the names, so the first
+# az_count stay the same.
 data "aws_availability_zones" "available" {
-  state = "available"
-
   # Allowlist the region's lettered AZs by name: keeps Local and Wavelength Zones out and makes
   # the candidate set explicit.
   filter {
@@ -201,20 +250,13 @@ data "aws_availability_zones" "available" {
   }
 }
 
-data "aws_ssm_parameter" "al2023" {
-  count = var.ami_id == null ? 1 : 0
-
-  # Amazon Linux 2023 for the instance type's architecture (arm64 for Graviton types).
-  name = local.settings.ami_ssm_parameter
-}
-
 ################################################################################
 # KMS
 ################################################################################
 
 # Key administration stays with the account: IAM policies decide who may use the keys, and the
-# account can never lock itself out of them.
-data "aws_iam_policy_document" "kms_data" {
+# account can never lock itself out of them. Both key policies start from this statement.
+data "aws_iam_policy_document" "kms_account" {
   #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
   #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
   #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
@@ -230,8 +272,65 @@ data "aws_iam_policy_document" "kms_data" {
   }
 }
 
+# A stack-specific Auto Scaling service-linked role, so the data key's policy names this stack's
+# role only instead of the account-wide AWSServiceRoleForAutoScaling.
+resource "aws_iam_service_linked_role" "autoscaling" {
+  aws_service_name = "autoscaling.amazonaws.com"
+  custom_suffix    = local.name_prefix
+  description      = "Launches ${local.name_prefix} instances with CMK-encrypted EBS volumes"
+}
+
+# The data key: the account, and this stack's Auto Scaling service-linked role, which launches
+# instances whose EBS volumes the key encrypts. These two statements are AWS's documented key
+# policy for that role ("Required AWS KMS key policy for use with encrypted volumes", EC2 Auto
+# Scaling User Guide). A key-policy statement holds from the moment the key exists; a KMS grant
+# made seconds before the group may not be usable for minutes, and Auto Scaling cannot pass a
+# grant token. Referencing the role's ARN creates the role before the key, as KMS requires of
+# every principal in a key policy.
+data "aws_iam_policy_document" "kms_data" {
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only; the Auto Scaling service-linked role statements are the key policy AWS documents for launching instances with CMK-encrypted EBS volumes
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only; the Auto Scaling service-linked role statements are the key policy AWS documents for launching instances with CMK-encrypted EBS volumes
+  source_policy_documents = [data.aws_iam_policy_document.kms_account.json]
+
+  statement {
+    sid = "AllowAutoScalingServiceLinkedRoleUseOfTheKey"
+    actions = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DescribeKey",
+    ]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_service_linked_role.autoscaling.arn]
+    }
+  }
+
+  # EC2 attaches the encrypted volume through a grant that Auto Scaling creates for it; the
+  # condition allows grants for AWS resources only.
+  statement {
+    sid       = "AllowAutoScalingServiceLinkedRoleAttachmentOfPersistentResources"
+    actions   = ["kms:CreateGrant"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_service_linked_role.autoscaling.arn]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "kms_logs" {
-  source_policy_documents = [data.aws_iam_policy_document.kms_data.json]
+  source_policy_documents = [data.aws_iam_policy_document.kms_account.json]
 
   statement {
     sid = "AllowCloudWatchLogsForThisStack"
@@ -313,31 +412,6 @@ resource "aws_kms_key" "logs" {
 resource "aws_kms_alias" "logs" {
   name          = "alias/${local.name_prefix}-logs"
   target_key_id = aws_kms_key.logs.key_id
-}
-
-# A stack-specific Auto Scaling service-linked role, so the data key is granted to this stack's
-# role only instead of the account-wide AWSServiceRoleForAutoScaling.
-resource "aws_iam_service_linked_role" "autoscaling" {
-  aws_service_name = "autoscaling.amazonaws.com"
-  custom_suffix    = local.name_prefix
-  description      = "Launches ${local.name_prefix} instances with CMK-encrypted EBS volumes"
-}
-
-# Auto Scaling needs a grant (not an IAM policy) to create encrypted volumes with a CMK.
-resource "aws_kms_grant" "autoscaling" {
-  name              = "${local.name_prefix}-autoscaling-ebs"
-  key_id            = aws_kms_key.data.key_id
-  grantee_principal = aws_iam_service_linked_role.autoscaling.arn
-  operations = [
-    "Encrypt",
-    "Decrypt",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "DescribeKey",
-    "CreateGrant",
-  ]
 }
 
 ################################################################################
@@ -505,10 +579,14 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 data "aws_iam_policy_document" "flow_logs" {
   count = local.settings.flow_logs_enabled ? 1 : 0
 
+  # What the service needs (VPC User Guide, "IAM role for publishing flow logs to CloudWatch
+  # Logs"; terraform-aws-vpc vpc-flow-logs.tf), on its own group only. No logs:CreateLogGroup:
+  # Terraform creates the group.
   statement {
     actions = [
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "logs:DescribeLogGroups",
       "logs:DescribeLogStreams",
     ]
     resources = [
@@ -546,34 +624,61 @@ resource "aws_flow_log" "this" {
   max_aggregation_interval = 60
 
   tags = { Name = "${local.name_prefix}-vpc" }
+
+  # The role can deliver only once its policy exists; the flow log does not wait for it otherwise.
+  depends_on = [aws_iam_role_policy.flow_logs]
 }
 
 ################################################################################
 # Security Groups
 ################################################################################
 
+# Each group has a name prefix and create_before_destroy, as terraform-aws-modules' groups do: a
+# change that forces a new group (its description) creates the new one and moves the load
+# balancer, instances and database to it before the old one is deleted; with a fixed name the
+# new group could not exist beside the old, and the old could not be deleted while in use
+# (DependencyViolation). The rules below are replaced with their group.
+
 resource "aws_security_group" "alb" {
-  name        = "${local.name_prefix}-alb"
+  name_prefix = "${local.name_prefix}-alb-"
   description = "ALB: HTTPS (and HTTP redirect) from allowed CIDRs, forwards to app instances"
   vpc_id      = aws_vpc.this.id
 
   tags = { Name = "${local.name_prefix}-alb" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_security_group" "app" {
-  name        = "${local.name_prefix}-app"
+  name_prefix = "${local.name_prefix}-app-"
   description = "App instances: app port from the ALB only"
   vpc_id      = aws_vpc.this.id
 
   tags = { Name = "${local.name_prefix}-app" }
+
+  # The old group is deleted once the instance refresh that the new launch template version
+  # starts has replaced the instances still using it.
+  timeouts {
+    delete = "30m"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_security_group" "db" {
-  name        = "${local.name_prefix}-db"
+  name_prefix = "${local.name_prefix}-db-"
   description = "PostgreSQL: 5432 from app instances only, no egress"
   vpc_id      = aws_vpc.this.id
 
   tags = { Name = "${local.name_prefix}-db" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
@@ -822,8 +927,12 @@ resource "aws_lb" "this" {
   depends_on = [aws_s3_bucket_policy.alb_logs]
 }
 
+# A name prefix (at most 6 characters for target groups) and create_before_destroy, as
+# terraform-aws-alb does: a new port forces a new group, created, attached and forwarded to
+# before the old one goes (with a fixed name the two could not coexist, and a group a listener
+# still uses cannot be deleted: ResourceInUse). The Name tag keeps the readable name.
 resource "aws_lb_target_group" "app" {
-  name                 = "${local.name_prefix}-app"
+  name_prefix          = local.settings.target_group_name_prefix
   vpc_id               = aws_vpc.this.id
   target_type          = "instance"
   protocol             = "HTTP"
@@ -843,13 +952,20 @@ resource "aws_lb_target_group" "app" {
   }
 
   tags = { Name = "${local.name_prefix}-app" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
+# TLS 1.3 and 1.2 with the restricted cipher list (AES-GCM and ChaCha20 only, no CBC) and hybrid
+# post-quantum key exchange: the ALB console's default and the policy AWS recommends (ELB User
+# Guide, "Security policies for your Application Load Balancer").
 resource "aws_lb_listener" "https" {
   load_balancer_arn = aws_lb.this.arn
   port              = 443
   protocol          = "HTTPS"
-  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
   certificate_arn   = var.certificate_arn
 
   routing_http_response_strict_transport_security_header_value = "max-age=31536000; includeSubDomains"
@@ -897,7 +1013,7 @@ data "aws_iam_policy_document" "app_assume" {
 
 resource "aws_iam_role" "app" {
   name               = "${local.name_prefix}-app"
-  description        = "Application instances: SSM management and CloudWatch agent"
+  description        = "Application instances: SSM management, CloudWatch agent, IAM database authentication"
   assume_role_policy = data.aws_iam_policy_document.app_assume.json
 
   tags = { Name = "${local.name_prefix}-app" }
@@ -923,10 +1039,11 @@ resource "aws_iam_instance_profile" "app" {
 resource "aws_launch_template" "app" {
   name                   = "${local.name_prefix}-app"
   description            = "${local.name_prefix} application instances"
-  image_id               = local.ami_id
+  image_id               = local.image_id
   instance_type          = local.settings.instance_type
   ebs_optimized          = true
   update_default_version = true
+  user_data              = local.user_data == "" ? null : base64encode(local.user_data)
 
   iam_instance_profile {
     arn = aws_iam_instance_profile.app.arn
@@ -974,28 +1091,37 @@ resource "aws_launch_template" "app" {
 }
 
 resource "aws_autoscaling_group" "app" {
-  name                      = "${local.name_prefix}-app"
-  vpc_zone_identifier       = [for s in aws_subnet.app : s.id]
-  min_size                  = local.settings.asg_min_size
-  max_size                  = local.settings.asg_max_size
-  desired_capacity          = local.settings.asg_desired_capacity
-  health_check_type         = "ELB"
+  name                    = "${local.name_prefix}-app"
+  vpc_zone_identifier     = [for s in aws_subnet.app : s.id]
+  min_size                = local.settings.asg_min_size
+  max_size                = local.settings.asg_max_size
+  desired_capacity        = local.settings.asg_desired_capacity
+  target_group_arns       = [aws_lb_target_group.app.arn]
+  service_linked_role_arn = aws_iam_service_linked_role.autoscaling.arn
+  enabled_metrics         = ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalInstances"]
+
+  # ELB health checks only where the spec delivers an app (user_data, or an image that serves it):
+  # stock Amazon Linux answers nothing on the app port, so ELB checks would replace every instance
+  # forever and no instance refresh would finish. EC2 checks until an app is delivered.
+  health_check_type         = local.settings.asg_health_check_type
   health_check_grace_period = 300
-  target_group_arns         = [aws_lb_target_group.app.arn]
-  service_linked_role_arn   = aws_iam_service_linked_role.autoscaling.arn
-  enabled_metrics           = ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupTotalInstances"]
 
   launch_template {
     id      = aws_launch_template.app.id
     version = aws_launch_template.app.latest_version
   }
 
+  # A refresh launches replacements before it terminates (up to twice the group), so capacity
+  # never drops below desired, and a one-instance environment never reaches zero. Skip matching
+  # stays off: with an image resolved from SSM at launch, a refresh must replace every instance.
   instance_refresh {
     strategy = "Rolling"
 
     preferences {
-      min_healthy_percentage = 50
+      min_healthy_percentage = 100
+      max_healthy_percentage = 200
       instance_warmup        = 300
+      skip_matching          = false
     }
   }
 
@@ -1009,8 +1135,30 @@ resource "aws_autoscaling_group" "app" {
     }
   }
 
-  # Instances can only be launched once Auto Scaling may use the data key for their volumes.
-  depends_on = [aws_kms_grant.autoscaling]
+  lifecycle {
+    # desired is the size at creation; from then on the scaling policy sets it, and an apply
+    # must not reset it (as terraform-aws-autoscaling's ignore_desired_capacity_changes does).
+    ignore_changes = [desired_capacity]
+  }
+}
+
+# Capacity follows load: target tracking adds and removes instances between min and max to hold
+# the spec's target, average CPU or requests per instance (the latter counted on this load
+# balancer's target group, which the resource label names).
+resource "aws_autoscaling_policy" "app" {
+  name                      = "${local.name_prefix}-app-target-tracking"
+  autoscaling_group_name    = aws_autoscaling_group.app.name
+  policy_type               = "TargetTrackingScaling"
+  estimated_instance_warmup = 300
+
+  target_tracking_configuration {
+    target_value = local.settings.asg_scaling_target
+
+    predefined_metric_specification {
+      predefined_metric_type = local.settings.asg_scaling_metric
+      resource_label         = local.settings.asg_scale_on_requests ? "${aws_lb.this.arn_suffix}/${aws_lb_target_group.app.arn_suffix}" : null
+    }
+  }
 }
 
 ################################################################################
@@ -1094,6 +1242,14 @@ resource "aws_iam_role_policy_attachment" "rds_monitoring" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
+# The final snapshot's name is fixed when the database is first created: a second apply changes
+# nothing, and each database leaves a snapshot of its own, so repeated destroys never collide.
+# terraform-aws-rds does this with random_id and keepers; here terraform_data's id, a UUID set
+# at creation, replaced only with the identifier.
+resource "terraform_data" "db_final_snapshot" {
+  triggers_replace = [local.db_identifier]
+}
+
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_157:no RDS Multi-AZ in staging (not production); tapgen requires it in production
   #checkov:skip=CKV_AWS_293:no RDS deletion protection in staging (not production); tapgen requires it in production
@@ -1132,7 +1288,7 @@ resource "aws_db_instance" "this" {
   delete_automated_backups  = false
   deletion_protection       = local.settings.db_deletion_protection
   skip_final_snapshot       = local.settings.db_skip_final_snapshot
-  final_snapshot_identifier = "${local.db_identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
+  final_snapshot_identifier = "${local.db_identifier}-final-${substr(replace(terraform_data.db_final_snapshot.id, "-", ""), 0, 8)}"
 
   performance_insights_enabled          = true
   performance_insights_kms_key_id       = aws_kms_key.data.arn
@@ -1147,11 +1303,24 @@ resource "aws_db_instance" "this" {
 
   # RDS would otherwise create the export log groups itself, unencrypted and never expiring.
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.rds_monitoring]
+}
 
-  lifecycle {
-    # Stamped once, at creation: each destroy of a protected database leaves a snapshot of its own.
-    ignore_changes = [final_snapshot_identifier]
+# IAM database authentication is on, so the app's instances connect as the spec's app_db_user
+# with a 15-minute token (aws rds generate-db-auth-token) instead of a password, and may connect
+# as that user only (the resource is the instance's resource ID and the user). The user must exist
+# in PostgreSQL with the rds_iam role: CREATE USER <user>; GRANT rds_iam TO <user>; (README).
+data "aws_iam_policy_document" "app_db_connect" {
+  statement {
+    sid       = "ConnectAsTheAppDatabaseUser"
+    actions   = ["rds-db:connect"]
+    resources = ["arn:${local.partition}:rds-db:${var.aws_region}:${local.account_id}:dbuser:${aws_db_instance.this.resource_id}/app"]
   }
+}
+
+resource "aws_iam_role_policy" "app_db_connect" {
+  name   = "rds-db-connect"
+  role   = aws_iam_role.app.id
+  policy = data.aws_iam_policy_document.app_db_connect.json
 }
 
 ################################################################################
