@@ -74,13 +74,14 @@ def _references(stack: Stack) -> Iterator[Problem]:
         "resource": {".".join(b.labels) for b in stack.blocks("resource")},
     }
     for block in stack.blocks():
-        for expression in _expressions(block.body):
-            for match in _REFERENCE.finditer(expression):
-                kind, name = _classify(match)
-                if name not in declared[kind]:
-                    shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
-                    yield Problem(block.address, f"refers to undeclared {shown}",
-                                  stack.line_of(block.file, shown), file=block.file)
+        for part in block.written:  # each file's text of the block, for its lines
+            for expression in _expressions(part.body):
+                for match in _REFERENCE.finditer(expression):
+                    kind, name = _classify(match)
+                    if name not in declared[kind]:
+                        shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
+                        yield Problem(part.address, f"refers to undeclared {shown}",
+                                      stack.line_of(part.file, shown), file=part.file)
 
 
 def _classify(match: re.Match[str]) -> tuple[str, str]:

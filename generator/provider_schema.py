@@ -79,20 +79,28 @@ def _check_block(stack: Stack, block: Block) -> Iterator[Problem]:
     type_name = block.labels[0]
     section, called = SECTIONS[block.kind]
     types = provider_schema()[section]
-    site = _Site(stack, block)
+    skip = META_ARGUMENTS[block.kind]
     # Lines are found only when a problem is reported: a clean render never searches for them.
     start = Line(lambda: stack.line_of(block.file, block.header))
-    if type_name in types:
-        yield from _check_body(site, block.address, start, block.body, types[type_name],
-                               skip=META_ARGUMENTS[block.kind])
-    else:
-        yield site.problem(block.address, f"unknown {called} {type_name}", start,
-                           hint=_did_you_mean(type_name, list(types)))
+    if type_name not in types:
+        yield _Site(stack, block).problem(block.address, f"unknown {called} {type_name}", start,
+                                          hint=_did_you_mean(type_name, list(types)))
+        return
+    # Each part as written (a primary block and its overrides) is checked in its own file; what
+    # is required, only once they are merged.
+    merged = len(block.written) > 1
+    for part in block.written:
+        part_start = start if part is block else Line(lambda part=part: stack.line_of(part.file, part.header))
+        yield from _check_body(_Site(stack, part), part.address, part_start, part.body, types[type_name],
+                               skip=skip, required=not merged)
+    if merged:
+        yield from _missing(_Site(stack, block), block.address, start, _names(block.body, skip), types[type_name])
 
 
 def _check_body(site: _Site, path: str, start: Line, body: dict, schema: dict,
-                skip: frozenset[str] = frozenset()) -> Iterator[Problem]:
-    """Problems in one block body; ``start`` is the line its search for names begins at."""
+                skip: frozenset[str] = frozenset(), required: bool = True) -> Iterator[Problem]:
+    """Problems in one block body; ``start`` is the line its search for names begins at.
+    ``required``: whether to report missing required arguments and blocks."""
     if schema.get("open"):  # contents the schema copy does not describe
         return
     attributes, blocks = schema["attributes"], schema["blocks"]
@@ -136,11 +144,22 @@ def _check_body(site: _Site, path: str, start: Line, body: dict, schema: dict,
             yield site.problem(path, f"unknown {what} {name}", line,
                                hint=_did_you_mean(name, [*attributes, *blocks]))
 
-    for name, spec in attributes.items():
-        if spec["required"] and name not in written and name not in dynamic:
+    if required:
+        yield from _missing(site, path, start, {*written, *dynamic}, schema)
+
+
+def _names(body: dict, skip: frozenset[str]) -> set[str]:
+    """The arguments and block types a body sets, dynamic blocks included."""
+    names = {k for k in body if not k.startswith("__") and k not in skip and k != "dynamic"}
+    return names | {name for entry in body.get("dynamic", []) for name in entry if not name.startswith("__")}
+
+
+def _missing(site: _Site, path: str, start: Line, names: set[str], schema: dict) -> Iterator[Problem]:
+    for name, spec in schema["attributes"].items():
+        if spec["required"] and name not in names:
             yield site.problem(path, f"missing required argument {name}", start)
-    for name, spec in blocks.items():
-        if spec["min_items"] and name not in written and name not in dynamic:
+    for name, spec in schema["blocks"].items():
+        if spec["min_items"] and name not in names:
             yield site.problem(path, f"missing required block {name}", start)
 
 

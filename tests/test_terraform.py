@@ -98,3 +98,14 @@ def test_the_checks_would_catch_a_loader_error_and_bad_formatting(tmp_path):
     stack.write_text(stack.read_text() + '\nresource "aws_vpc" "this" {\n  cidr_block =   "10.0.0.0/16"\n}\n')
     assert "tap_stack.tf" in fmt_changes(out)
     assert any("Duplicate resource" in error for error in loader_errors(out))
+
+
+def test_terraform_merges_override_files_as_tapgen_does(tmp_path):
+    """The override rules tapgen validate applies (generator/overrides.py), against Terraform's."""
+    out = tmp_path / "out"
+    shutil.copytree(OUT, out)
+    (out / "user_data_override.tf").write_text(
+        'resource "aws_launch_template" "app" {\n  user_data = base64encode("#!/bin/sh\\n")\n}\n')
+    assert loader_errors(out) == []
+    (out / "extra_override.tf").write_text('resource "aws_eip" "extra" {\n  domain = "vpc"\n}\n')
+    assert any(error.startswith("Missing resource to override") for error in loader_errors(out))
