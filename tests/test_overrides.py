@@ -24,8 +24,10 @@ def out_copy(tmp_path):
     return directory
 
 
-def write(directory, name: str, text: str) -> None:
+def validate_with(directory, name: str, text: str):
+    """`tapgen validate` on ``directory`` with a hand-written file ``name`` added."""
     (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return run_cli("validate", directory)
 
 
 def readme_waf_example() -> str:
@@ -35,41 +37,35 @@ def readme_waf_example() -> str:
 
 
 def test_the_readme_waf_example_validates_beside_the_output(out_copy):
-    write(out_copy, "waf.tf", readme_waf_example() + """
+    done = validate_with(out_copy, "waf.tf", readme_waf_example() + """
         variable "web_acl_arn" {
           description = "ARN of the platform team's regional web ACL."
           type        = string
         }
     """)
-    done = run_cli("validate", out_copy)
     assert done.exit_code == 0, done.output
 
 
 def test_an_override_of_a_generated_resource_validates_and_is_no_duplicate(out_copy):
-    write(out_copy, "user_data_override.tf", """\
-        resource "aws_launch_template" "app" {
-          user_data = filebase64("${path.module}/user-data.sh")
-        }
-    """)
-    done = run_cli("validate", out_copy)
+    done = validate_with(out_copy, "user_data_override.tf",
+                         'resource "aws_launch_template" "app" {\n  user_data = filebase64("user-data.sh")\n}\n')
     assert done.exit_code == 0, done.output
 
 
 def test_a_misspelt_argument_in_an_override_file_is_reported_at_its_file_and_line(out_copy):
-    write(out_copy, "override.tf", """\
+    done = validate_with(out_copy, "override.tf", """\
         # Our AMI pipeline's user data.
         resource "aws_launch_template" "app" {
           user_dat = filebase64("user-data.sh")
         }
     """)
-    done = run_cli("validate", out_copy)
     assert done.exit_code == 1
     assert ("override.tf:3: aws_launch_template.app: unknown argument user_dat (did you mean user_data?)"
             in done.output)
 
 
 def test_an_override_with_nothing_to_override_is_reported(out_copy):
-    write(out_copy, "extra_override.tf", """\
+    done = validate_with(out_copy, "extra_override.tf", """\
         resource "aws_wafv2_web_acl_association" "alb" {
           resource_arn = aws_lb.this.arn
           web_acl_arn  = "arn:aws:wafv2:us-west-2:123456789012:regional/webacl/x/1"
@@ -79,7 +75,6 @@ def test_an_override_with_nothing_to_override_is_reported(out_copy):
           no_such_local = 1
         }
     """)
-    done = run_cli("validate", out_copy)
     assert done.exit_code == 1
     assert "extra_override.tf:1: aws_wafv2_web_acl_association.alb: overrides nothing" in done.output
     assert "extra_override.tf:6: local.no_such_local: overrides nothing" in done.output
