@@ -21,6 +21,8 @@ from .views import markdown_table, settings_rows
 COMPLIANCE = "HIPAA"
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
+# Days the state bucket keeps a state's previous versions: time to notice and roll back a bad apply.
+NONCURRENT_STATE_DAYS = 90
 # Regions that deliver ALB access logs as a regional ELB account (those opened before August
 # 2022); newer regions accept only the logdelivery.elasticloadbalancing.amazonaws.com principal.
 ELB_ACCOUNT_REGIONS = frozenset({
@@ -109,6 +111,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
+        "bootstrap": _bootstrap(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
     }
@@ -135,6 +138,28 @@ def _backend(spec: Spec) -> dict[str, object] | None:
         "encrypt": True,
         "use_lockfile": backend.use_lockfile,
     }
-    if backend.kms_key_id:
-        values["kms_key_id"] = backend.kms_key_id
+    values["kms_key_id"] = backend.kms_key_id or state_key_alias(backend.bucket)
     return values
+
+
+def state_key_alias(bucket: str) -> str:
+    """The alias of the key the bootstrap module makes for the state. The S3 backend accepts an
+    alias as kms_key_id (KMS resolves it in the caller's account), so the stack can name the key
+    before it exists. Aliases allow no dots (nor does the backend's check), bucket names do."""
+    return f"alias/{bucket.replace('.', '-')}-state"
+
+
+def _bootstrap(spec: Spec) -> dict[str, object] | None:
+    """The state bucket's module (rendered into bootstrap/), for a spec with a backend."""
+    backend = spec.backend
+    if backend is None:
+        return None
+    return {
+        "bucket": backend.bucket,
+        "region": backend.region or spec.region,
+        # A key named in the spec is the platform's own; otherwise the module makes one.
+        "create_key": backend.kms_key_id is None,
+        "kms_key_id": backend.kms_key_id,
+        "key_alias": state_key_alias(backend.bucket),
+        "noncurrent_version_retention_days": NONCURRENT_STATE_DAYS,
+    }

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .checks import check_stack
 from .context import build_context
 from .errors import OutputError, Problem, SpecError
 from .loader import load_spec
-from .render import render_all
+from .render import BOOTSTRAP_DIR, render_all
 from .spec import Spec
 from .stack import Stack
 from .writer import Change, pending_changes, write_atomic
@@ -31,19 +31,44 @@ def render_files(spec_path: str | Path, resolve: str | None = None) -> dict[str,
 
 
 def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str, str]:
+    """The checked files, keyed by path: the stack's, and with a backend bootstrap/'s as well."""
     with _gc_paused():
         files = render_all(build_context(source, spec, resolve))
         environments = None if resolve else list(spec.environments)
-        _check(_terraform_files(files), "rendered output", environments)
+        # Each directory is a root module of its own, checked on its own.
+        for directory, texts in _by_directory(_terraform_files(files)).items():
+            _check(texts, "rendered output", None if directory else environments)
     return files
 
 
+# Until the writer takes paths in subdirectories ("bootstrap/main.tf"), each directory is
+# written (and compared) by a call of its own: atomic per directory, the stack's first. A
+# directory the render no longer produces still has its generated files removed.
 def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
-    return write_atomic(render_files(spec_path, resolve), out_dir)
+    return _per_directory(write_atomic, render_files(spec_path, resolve), out_dir)
 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
-    return pending_changes(render_files(spec_path, resolve), out_dir)
+    return _per_directory(pending_changes, render_files(spec_path, resolve), out_dir)
+
+
+def _per_directory(apply: Callable[[dict[str, str], Path], list[Change]], files: dict[str, str],
+                   out_dir: Path) -> list[Change]:
+    earlier = [name for name in (BOOTSTRAP_DIR,) if (out_dir / name).is_dir()]
+    changes = []
+    for directory, subset in _by_directory(files, earlier).items():
+        names = {path.rpartition("/")[2]: text for path, text in subset.items()}
+        changes += [Change(f"{directory}/{c.name}", c.old, c.new) if directory else c
+                    for c in apply(names, out_dir / directory)]
+    return changes
+
+
+def _by_directory(files: dict[str, str], also: Iterable[str] = ()) -> dict[str, dict[str, str]]:
+    """``files`` grouped by directory ("" first, then ``also``, which may stay empty)."""
+    groups: dict[str, dict[str, str]] = {"": {}, **{directory: {} for directory in also}}
+    for path, text in files.items():
+        groups.setdefault(path.rpartition("/")[0], {})[path] = text
+    return groups
 
 
 @contextlib.contextmanager

@@ -20,7 +20,9 @@ CASES = sorted(path.stem for path in SPECS.glob("*.yaml"))
 
 
 def differences(files: dict[str, str], directory: Path) -> list[Change]:
-    recorded = {p.name: p.read_text(encoding="utf-8") for p in directory.iterdir() if p.is_file()}
+    # Paths as render_files keys them: "main.tf", "bootstrap/main.tf".
+    recorded = {p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8")
+                for p in directory.rglob("*") if p.is_file() and ".terraform" not in p.parts}
     return [Change(name, recorded.get(name), files.get(name))
             for name in sorted(set(files) | set(recorded)) if recorded.get(name) != files.get(name)]
 

@@ -71,6 +71,12 @@ def test_every_golden_record_is_fmt_clean_and_loads(case):
     assert loader_errors(GOLDEN / case) == []
 
 
+@pytest.mark.parametrize("case", sorted(p.parent.name for p in GOLDEN.glob("*/bootstrap")))
+def test_every_bootstrap_module_is_fmt_clean_and_loads(case):
+    assert fmt_changes(GOLDEN / case / "bootstrap") == ""
+    assert loader_errors(GOLDEN / case / "bootstrap") == []
+
+
 TRICKY = ["${var.secret}", "%{ if true }x%{ endif }", "$${already}", "%%{already}", "$${", "$", "%", "${", "%{",
           'quote " inside', "back\\slash", "line\nbreak\ttab\r", "unicode é ✓ 😀", "\x00\x1b control",
           "rtl \u202e override", "", "\\${x}", "${\"}", "a$${b}c${d}"]
