@@ -173,16 +173,17 @@ def schema() -> None:
 @handle_errors
 def init(path: Path) -> None:
     """Write a commented starter spec to PATH, and beside it vars/<env>.tfvars.example for each of
-    its environments (never over an existing file)."""
+    its environments; a file that exists is kept (for an existing spec, only the examples are written)."""
     try:
         with open(path, "x", encoding="utf-8") as handle:
             handle.write((template_dir() / "starter.yaml").read_text(encoding="utf-8"))
     except FileExistsError:
-        raise click.UsageError(f"{path} already exists; tapgen init never overwrites a spec") from None
+        click.echo(f"kept {path} (tapgen init never overwrites)", err=True)
     except OSError as error:
         raise click.UsageError(f"cannot write {path}: {error.strerror}") from None
-    click.echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
-    source, spec = load_spec(path)
+    else:
+        click.echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
+    _, spec = load_spec(path)
     for name, text in deploy_inputs.tfvars_examples(spec, path.name).items():
         target = path.parent / VARS_DIR / name
         try:

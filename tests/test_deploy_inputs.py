@@ -7,7 +7,7 @@ from generator.hcl_parser import parse
 from generator.loader import load_spec
 from generator.stack import Stack
 
-from .helpers import OUT, run_cli
+from .helpers import DEFAULT_SPEC, OUT, run_cli
 
 VARIABLES_TF = (OUT / "variables.tf").read_text()
 
@@ -20,10 +20,20 @@ def test_init_writes_an_example_per_environment_beside_the_spec_and_never_overwr
     vars_dir = spec.parent / "vars"
     assert sorted(p.name for p in vars_dir.iterdir()) == ["dev.tfvars.example", "prod.tfvars.example"]
     (vars_dir / "dev.tfvars.example").write_text("mine")
-    spec.unlink()
+    (vars_dir / "prod.tfvars.example").unlink()
     done = run_cli("init", spec)
-    assert done.exit_code == 0 and "kept" in done.stderr
+    assert done.exit_code == 0 and f"kept {vars_dir / 'dev.tfvars.example'}" in done.stderr
     assert (vars_dir / "dev.tfvars.example").read_text() == "mine"
+    assert (vars_dir / "prod.tfvars.example").is_file()
+
+
+def test_init_on_an_existing_spec_writes_the_examples_of_its_environments(tmp_path):
+    spec = tmp_path / "environments.yaml"
+    spec.write_text(DEFAULT_SPEC.read_text())
+    assert run_cli("init", spec).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "vars").iterdir()) == [
+        "dev.tfvars.example", "prod.tfvars.example", "staging.tfvars.example"]
+    assert spec.read_text() == DEFAULT_SPEC.read_text()
 
 
 def test_every_variable_is_described_and_only_required_ones_are_set(tmp_path):
