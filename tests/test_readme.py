@@ -69,3 +69,16 @@ def test_the_set_up_commands_are_make_targets_and_ci_runs_the_test_one():
     makefile = (ROOT / "Makefile").read_text()
     assert all(re.search(rf"^{c.split()[1]}:", makefile, re.M) for c in commands)
     assert "\nmake test\n" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_first_deploy_steps_come_in_order_and_name_real_targets():
+    section = README[README.index("## First deploy"):README.index("## Changing what tapgen generates")]
+    steps = ["Terraform 1.10", "pipx install .", "aws sts get-caller-identity", "in the\n   stack's region",
+             "make bootstrap", "init -migrate-state", "tapgen init", "make plan WORKSPACE=dev",
+             "make apply WORKSPACE=dev", "| **total** |"]
+    positions = [section.index(step) for step in steps]
+    assert positions == sorted(positions)
+    makefile = (ROOT / "Makefile").read_text()
+    for target in sorted(set(re.findall(r"`make (\w+)", section))):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert README.count("| **total** |") == 1  # the cost table is in one place
