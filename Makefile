@@ -81,8 +81,6 @@ schema: install ## Regenerate schema/tapgen.schema.json from the spec model
 	$(BIN)/tapgen schema > schema/tapgen.schema.json
 
 plan: _init ## Plan WORKSPACE=<env> into $(OUT)/<env>.tfplan
-	@grep -q '^ *backend "s3"' $(OUT)/provider.tf || echo "State: local to this machine ($(OUT)/terraform.tfstate.d/); to keep it in S3, add backend: to $(SPEC) and run make bootstrap (README, First deploy)." >&2
-	@echo "Inputs: $(or $(VAR_FILE),none (no $(VARS_DIR)/$(WORKSPACE).tfvars; tapgen init writes an example, or pass VAR_FILE=))" >&2
 	$(TF) plan -input=false $(VAR_ARGS) -out=$(WORKSPACE).tfplan
 
 apply: plan ## Plan WORKSPACE=<env>, confirm, then apply exactly that plan
@@ -110,6 +108,8 @@ validate: install ## Check $(OUT)/ with tapgen (syntax, references, provider sch
 
 # Every Terraform target starts from a current out/, in the right workspace.
 _init: _workspace _terraform render
+	@grep -q '^ *backend "s3"' $(OUT)/provider.tf || echo "State: local to this machine ($(OUT)/terraform.tfstate.d/); to keep it in S3, add backend: to $(SPEC) and run make bootstrap (README, First deploy)." >&2
+	@echo "Inputs: $(or $(VAR_FILE),none (no $(VARS_DIR)/$(WORKSPACE).tfvars; tapgen init writes an example, or pass VAR_FILE=))" >&2
 	$(TF) init -input=false $(if $(BACKEND_CONFIG),-backend-config=$(abspath $(BACKEND_CONFIG)))
 	$(TF) workspace select -or-create $(WORKSPACE)
 

@@ -16,12 +16,24 @@ import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 from .errors import Problem
 
-if TYPE_CHECKING:
-    from .stack import Block
+
+class _Block(Protocol):
+    """What merging needs of ``stack.Block`` (a dataclass, which stack imports this module for)."""
+
+    kind: str
+    labels: tuple[str, ...]
+    body: dict
+    file: str
+    header: str
+    address: str
+    written: tuple
+
+
+Block = TypeVar("Block", bound=_Block)
 
 _OVERRIDE_FILE = re.compile(r"(^|_)override\.tf$")
 # Settings merged key by key rather than replaced: (block kind, nested block).

@@ -68,7 +68,8 @@ def environment() -> jinja2.Environment:
 def render_all(context: dict[str, object]) -> dict[str, str]:
     """Every output file's text, keyed by its path in the output directory."""
     files = {}
-    for name in (*OUTPUT_FILES, *(BOOTSTRAP_FILES if context["bootstrap"] and not context["resolved"] else ())):
+    with_bootstrap = context.get("bootstrap") and not context.get("resolved")
+    for name in (*OUTPUT_FILES, *(BOOTSTRAP_FILES if with_bootstrap else ())):
         try:
             files[name] = environment().get_template(f"{name}.j2").render(context)
         except jinja2.TemplateError as error:
