@@ -18,6 +18,8 @@ VAR_FILE ?= $(wildcard $(VARS_DIR)/$(WORKSPACE).tfvars)
 AUTO_APPROVE ?=
 
 TF := $(TERRAFORM) -chdir=$(OUT)
+# The state bucket's root module, rendered when the spec has a backend; its state stays local.
+BOOTSTRAP := $(OUT)/bootstrap
 # -chdir moves Terraform into $(OUT), so files given on the command line become absolute paths.
 VAR_ARGS := $(if $(VAR_FILE),-var-file=$(abspath $(VAR_FILE)))
 # Checkov gets a venv of its own: it depends on bc-python-hcl2, whose `hcl2` module would replace
@@ -26,7 +28,7 @@ CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
 .PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema \
-        plan apply destroy fmt validate _workspace _terraform _init
+        plan apply destroy bootstrap fmt validate _workspace _terraform _init
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,6 +92,14 @@ destroy: _init ## Plan the destruction of WORKSPACE=<env>, confirm, then apply i
 	@$(call confirm,DESTROY everything in $(WORKSPACE)?)
 	$(TF) apply -input=false $(WORKSPACE).destroy.tfplan
 
+bootstrap: _terraform render ## Create the spec's backend bucket from $(BOOTSTRAP)/ (local state)
+	@test -f $(BOOTSTRAP)/main.tf || { echo "$(SPEC) has no backend: section, so there is no state bucket to create; add backend: {bucket: NAME} (README, First deploy)." >&2; exit 2; }
+	$(TERRAFORM) -chdir=$(BOOTSTRAP) init -input=false
+	$(TERRAFORM) -chdir=$(BOOTSTRAP) plan -input=false -out=bootstrap.tfplan
+	@$(call confirm,Create the state bucket?)
+	$(TERRAFORM) -chdir=$(BOOTSTRAP) apply -input=false bootstrap.tfplan
+	@echo "The bucket's own state is $(BOOTSTRAP)/terraform.tfstate, on this machine only: keep a copy, or move it into the bucket (README, First deploy)." >&2
+
 fmt: _terraform ## Check that $(OUT)/ is terraform fmt-clean
 	$(TF) fmt -check -diff
 
@@ -98,6 +108,8 @@ validate: install ## Check $(OUT)/ with tapgen (syntax, references, provider sch
 
 # Every Terraform target starts from a current out/, in the right workspace.
 _init: _workspace _terraform render
+	@grep -q '^ *backend "s3"' $(OUT)/provider.tf || echo "State: local to this machine ($(OUT)/terraform.tfstate.d/); to keep it in S3, add backend: to $(SPEC) and run make bootstrap (README, First deploy)." >&2
+	@echo "Inputs: $(or $(VAR_FILE),none (no $(VARS_DIR)/$(WORKSPACE).tfvars; tapgen init writes an example, or pass VAR_FILE=))" >&2
 	$(TF) init -input=false $(if $(BACKEND_CONFIG),-backend-config=$(abspath $(BACKEND_CONFIG)))
 	$(TF) workspace select -or-create $(WORKSPACE)
 

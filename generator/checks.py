@@ -63,7 +63,9 @@ class _Places:
             openings[file], closings[file] = found, ends
         self._spans: dict[int, tuple[int, int]] = {}
         seen: Counter[tuple[str, str]] = Counter()
-        for block in stack.blocks():  # in file order within each kind of block
+        # In file order within each kind of block; a block merged from override files has a part
+        # in each file, each with its own lines.
+        for block in (part for merged in stack.blocks() for part in merged.written):
             index = seen[(block.file, block.header)]
             seen[(block.file, block.header)] += 1
             starts = openings.get(block.file, {}).get(block.header, [])
@@ -165,18 +167,19 @@ def _references(stack: Stack, places: _Places) -> Iterator[Problem]:
         "resource": {".".join(b.labels) for b in stack.blocks("resource")},
     }
     for block in stack.blocks():
-        reported: Counter[str] = Counter()
-        for expression in _expressions(block.body):
-            for match in _REFERENCE.finditer(expression):
-                kind, name = _classify(match)
-                if name not in declared[kind]:
-                    shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
-                    # The n-th mention of this name in this block, not the first in the file.
-                    lines = places.occurrences(block, re.compile(rf"(?<![\w.]){re.escape(shown)}(?![\w-])"))
-                    index = reported[shown]
-                    reported[shown] += 1
-                    line = lines[index] if index < len(lines) else places.line(block)
-                    yield Problem(block.address, f"refers to undeclared {shown}", line, file=block.file)
+        for part in block.written:  # each file's text of the block, for its lines
+            reported: Counter[str] = Counter()
+            for expression in _expressions(part.body):
+                for match in _REFERENCE.finditer(expression):
+                    kind, name = _classify(match)
+                    if name not in declared[kind]:
+                        shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
+                        # The n-th mention of this name in this block, not the first in the file.
+                        lines = places.occurrences(part, re.compile(rf"(?<![\w.]){re.escape(shown)}(?![\w-])"))
+                        index = reported[shown]
+                        reported[shown] += 1
+                        line = lines[index] if index < len(lines) else places.line(part)
+                        yield Problem(part.address, f"refers to undeclared {shown}", line, file=part.file)
 
 
 def _classify(match: re.Match[str]) -> tuple[str, str]:

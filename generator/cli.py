@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, pipeline, views
+from . import __version__, deploy_inputs, pipeline, views
 from .errors import Exit, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
@@ -21,6 +21,7 @@ from .writer import WORKSPACES, render_mode, unified_diff
 
 DEFAULT_SPEC = "environments.yaml"
 DEFAULT_OUT = "out"
+VARS_DIR = "vars"  # the Makefile's VARS_DIR: make plan WORKSPACE=<env> reads vars/<env>.tfvars
 
 spec_option = click.option(
     "--spec", "spec_path", default=DEFAULT_SPEC, show_default=True, metavar="PATH",
@@ -195,15 +196,30 @@ def schema() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_SPEC)
 @handle_errors
 def init(path: Path) -> None:
-    """Write a commented starter spec to PATH (never over an existing file)."""
+    """Write a commented starter spec to PATH, and beside it vars/<env>.tfvars.example for each of
+    its environments; a file that exists is kept (for an existing spec, only the examples are written)."""
     try:
         with open(path, "x", encoding="utf-8") as handle:
             handle.write((template_dir() / "starter.yaml").read_text(encoding="utf-8"))
     except FileExistsError:
-        raise click.UsageError(f"{path} already exists; tapgen init never overwrites a spec") from None
+        click.echo(f"kept {path} (tapgen init never overwrites)", err=True)
     except OSError as error:
         raise click.UsageError(f"cannot write {path}: {error.strerror}") from None
-    click.echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
+    else:
+        click.echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
+    _, spec = load_spec(path)
+    for name, text in deploy_inputs.tfvars_examples(spec, path.name).items():
+        target = path.parent / VARS_DIR / name
+        try:
+            target.parent.mkdir(exist_ok=True)
+            with open(target, "x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            click.echo(f"kept {target} (tapgen init never overwrites)", err=True)
+            continue
+        except OSError as error:
+            raise click.UsageError(f"cannot write {target}: {error.strerror}") from None
+        click.echo(f"wrote {target}; copy it to {target.with_suffix('')} for the deploy-time inputs", err=True)
 
 
 @main.command()

@@ -27,6 +27,8 @@ SCALING_METRICS = {"cpu": "ASGAverageCPUUtilization", "requests": "ALBRequestCou
 # aws_lb_target_group.name_prefix: 32 characters less the provider's 26-character unique suffix
 # (internal/service/elbv2/validate.go, validTargetGroupNamePrefix).
 TARGET_GROUP_PREFIX_CHARS = 6
+# Days the state bucket keeps a state's previous versions: time to notice and roll back a bad apply.
+NONCURRENT_STATE_DAYS = 90
 
 
 def architecture(instance_type: str) -> str:
@@ -145,6 +147,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
+        "bootstrap": _bootstrap(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
         "app_delivery_table": markdown_table(["environment", "app delivered by", "Auto Scaling health checks"],
@@ -173,6 +176,28 @@ def _backend(spec: Spec) -> dict[str, object] | None:
         "encrypt": True,
         "use_lockfile": backend.use_lockfile,
     }
-    if backend.kms_key_id:
-        values["kms_key_id"] = backend.kms_key_id
+    values["kms_key_id"] = backend.kms_key_id or state_key_alias(backend.bucket)
     return values
+
+
+def state_key_alias(bucket: str) -> str:
+    """The alias of the key the bootstrap module makes for the state. The S3 backend accepts an
+    alias as kms_key_id (KMS resolves it in the caller's account), so the stack can name the key
+    before it exists. Aliases allow no dots (nor does the backend's check), bucket names do."""
+    return f"alias/{bucket.replace('.', '-')}-state"
+
+
+def _bootstrap(spec: Spec) -> dict[str, object] | None:
+    """The state bucket's module (rendered into bootstrap/), for a spec with a backend."""
+    backend = spec.backend
+    if backend is None:
+        return None
+    return {
+        "bucket": backend.bucket,
+        "region": backend.region or spec.region,
+        # A key named in the spec is the platform's own; otherwise the module makes one.
+        "create_key": backend.kms_key_id is None,
+        "kms_key_id": backend.kms_key_id,
+        "key_alias": state_key_alias(backend.bucket),
+        "noncurrent_version_retention_days": NONCURRENT_STATE_DAYS,
+    }

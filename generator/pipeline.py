@@ -31,19 +31,31 @@ def render_files(spec_path: str | Path, resolve: str | None = None) -> dict[str,
 
 
 def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str, str]:
+    """The checked files, keyed by path: the stack's, and with a backend bootstrap/'s as well."""
     with _gc_paused():
         files = render_all(build_context(source, spec, resolve))
         environments = None if resolve else list(spec.environments)
-        _check(_terraform_files(files), "rendered output", environments)
+        # Each directory is a root module of its own, checked on its own.
+        for directory, texts in _by_directory(_terraform_files(files)).items():
+            _check(texts, "rendered output", None if directory else environments)
     return files
 
 
 def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
+    """Write the render into ``out_dir``, bootstrap/ included, all of it or none of it."""
     return write_atomic(render_files(spec_path, resolve), out_dir, f"resolved {resolve}" if resolve else WORKSPACES)
 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
     return pending_changes(render_files(spec_path, resolve), out_dir)
+
+
+def _by_directory(files: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``files`` grouped by directory: the stack's ("") and bootstrap/, each a root module."""
+    groups: dict[str, dict[str, str]] = {}
+    for path, text in files.items():
+        groups.setdefault(path.rpartition("/")[0], {})[path] = text
+    return groups
 
 
 @contextlib.contextmanager

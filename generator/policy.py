@@ -67,6 +67,9 @@ class ScannerException:
     # The production rule that enforces the setting where it matters; None when the finding is
     # accepted in every environment.
     rule: str | None = None
+    # The root module whose block carries it: the stack (out/, in the skip ledger) or the state
+    # bucket's (out/bootstrap/, rendered with a backend; the same in every environment).
+    module: str = "stack"
 
     def fails(self, env: Environment) -> bool:
         """Whether ``env``'s settings fail the check (a finding to annotate)."""
@@ -134,6 +137,18 @@ SCANNER_EXCEPTIONS = (
                        "statements are the key policy AWS documents for launching instances with CMK-encrypted "
                        "EBS volumes", "the principal is this stack's own service-linked role (custom suffix); "
                        "it may create grants for AWS resources only") for check in ("CKV_AWS_111", "CKV_AWS_356")),
+    # The state bucket (templates/bootstrap/)
+    ScannerException("aws_s3_bucket.state", "CKV_AWS_18", "S3 access logging",
+                     "Access logs of the state bucket would need a log bucket of their own, which would fail "
+                     "this check in turn", "object events go to EventBridge; versioning keeps every state "
+                     "written; TLS-only policy", module="bootstrap"),
+    ScannerException("aws_s3_bucket.state", "CKV_AWS_144", "S3 cross-region replication",
+                     "One region holds the state; replicating it is the platform team's disaster-recovery "
+                     "decision", "versioning and prevent_destroy; the stack's resources can be imported again",
+                     module="bootstrap"),
+    *(ScannerException("data.aws_iam_policy_document.state_key", check, "key policy without '*'", _KEY_POLICY,
+                       "no '*' principal; only the account root", module="bootstrap")
+      for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356")),
 )
 
 
@@ -152,11 +167,11 @@ def scanner_annotations(environments: Mapping[str, Environment]) -> dict[str, li
 
 
 def ledger_rows(environments: Mapping[str, Environment]) -> list[list[str]]:
-    """The skip ledger: one row per accepted finding (exceptions that differ only in their check
-    ID share a row): checks, environments, why, what compensates, where production is enforced."""
+    """The stack's skip ledger: one row per accepted finding (exceptions that differ only in their
+    check ID share a row): checks, environments, why, what compensates, where production is enforced."""
     rows: dict[tuple[str, ...], list[str]] = {}
     for exception in SCANNER_EXCEPTIONS:
-        reason = exception.reason_for(environments)
+        reason = exception.reason_for(environments) if exception.module == "stack" else None
         if reason is None:
             continue
         where = ("all" if exception.rule is None

@@ -1,9 +1,11 @@
 """Provider-schema conformance: the output uses only resource and data-source types, arguments
 and nested blocks that hashicorp/aws v6 has, and sets every required argument.
 
-The schema is tapgen's trimmed copy, ``aws_provider_schema.json`` next to this module, made by
-``tools/update_provider_schema.py``. Types outside the aws provider (``terraform_data``) are
-not checked. Values are not checked either: the output is full of expressions.
+The schema is tapgen's copy of every hashicorp/aws resource and data source, trimmed to argument
+names, required flags and block counts: ``aws_provider_schema.tsv`` next to this module, made by
+``tools/update_provider_schema.py``. So hand-written files (overrides, a WAF association) are held
+to the same schema as the output. Types outside the aws provider (``terraform_data``) are not
+checked. Values are not checked either: the output is full of expressions.
 """
 
 from __future__ import annotations
@@ -11,31 +13,56 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache, cached_property
 from importlib.resources import files
 
 from .errors import Problem
 from .stack import Block, Stack
 
-SCHEMA_FILE = "aws_provider_schema.json"
-NOT_COPIED = "is not in tapgen's provider schema copy (regenerate with tools/update_provider_schema.py)"
+SCHEMA_FILE = "aws_provider_schema.tsv"
 # Terraform's own arguments and blocks, which every resource or data block may have.
 META_ARGUMENTS = {
     "resource": frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner",
                            "connection"}),
     "data": frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"}),
 }
-# kind -> (section of kept schemas, list of every type name, what the type is called)
-SECTIONS = {
-    "resource": ("resources", "resource_types", "resource type"),
-    "data": ("data_sources", "data_source_types", "data source type"),
-}
+# kind -> (section of provider_schema(), what the type is called)
+SECTIONS = {"resource": ("resources", "resource type"), "data": ("data_sources", "data source type")}
+
+
+class TypeSchemas(Mapping):
+    """One kind's type schemas, by type name; each is parsed from its line on first use.
+
+    A render checks ~50 of the ~2,400 types: indexing the lines costs ~1 ms, parsing them all ~100.
+    """
+
+    def __init__(self, lines: dict[str, str]):
+        self._lines = lines
+        self._parsed: dict[str, dict] = {}
+
+    def __getitem__(self, name: str) -> dict:
+        if name not in self._parsed:
+            self._parsed[name] = json.loads(self._lines[name])
+        return self._parsed[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
 
 
 @cache
 def provider_schema() -> dict:
-    return json.loads(files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+    """The copy's provenance (provider, provider_version, source, generated_by), and its types
+    under "resources" and "data_sources"."""
+    header, _, body = files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8").partition("\n")
+    lines: dict[str, dict[str, str]] = {kind: {} for kind in SECTIONS}
+    for line in body.splitlines():
+        kind, name, block = line.split("\t", 2)
+        lines[kind][name] = block
+    return {**json.loads(header), **{section: TypeSchemas(lines[kind]) for kind, (section, _) in SECTIONS.items()}}
 
 
 def check_provider_schema(stack: Stack) -> list[Problem]:
@@ -50,24 +77,32 @@ def check_provider_schema(stack: Stack) -> list[Problem]:
 
 def _check_block(stack: Stack, block: Block) -> Iterator[Problem]:
     type_name = block.labels[0]
-    section, all_names, called = SECTIONS[block.kind]
-    schema = provider_schema()
-    site = _Site(stack, block)
+    section, called = SECTIONS[block.kind]
+    types = provider_schema()[section]
+    skip = META_ARGUMENTS[block.kind]
     # Lines are found only when a problem is reported: a clean render never searches for them.
     start = Line(lambda: stack.line_of(block.file, block.header))
-    if type_name in schema[section]:
-        yield from _check_body(site, block.address, start, block.body, schema[section][type_name],
-                               skip=META_ARGUMENTS[block.kind])
-    elif type_name in schema[all_names]:
-        yield site.problem(block.address, f"{called} {type_name} {NOT_COPIED}", start)
-    else:
-        yield site.problem(block.address, f"unknown {called} {type_name}", start,
-                           hint=_did_you_mean(type_name, schema[all_names]))
+    if type_name not in types:
+        yield _Site(stack, block).problem(block.address, f"unknown {called} {type_name}", start,
+                                          hint=_did_you_mean(type_name, list(types)))
+        return
+    # Each part as written (a primary block and its overrides) is checked in its own file; what
+    # is required, only once they are merged.
+    merged = len(block.written) > 1
+    for part in block.written:
+        part_start = start if part is block else Line(lambda part=part: stack.line_of(part.file, part.header))
+        yield from _check_body(_Site(stack, part), part.address, part_start, part.body, types[type_name],
+                               skip=skip, required=not merged)
+    if merged:
+        yield from _missing(_Site(stack, block), block.address, start, _names(block.body, skip), types[type_name])
 
 
 def _check_body(site: _Site, path: str, start: Line, body: dict, schema: dict,
-                skip: frozenset[str] = frozenset()) -> Iterator[Problem]:
-    """Problems in one block body; ``start`` is the line its search for names begins at."""
+                skip: frozenset[str] = frozenset(), required: bool = True) -> Iterator[Problem]:
+    """Problems in one block body; ``start`` is the line its search for names begins at.
+    ``required``: whether to report missing required arguments and blocks."""
+    if schema.get("open"):  # contents the schema copy does not describe
+        return
     attributes, blocks = schema["attributes"], schema["blocks"]
     written = {k: v for k, v in body.items() if not k.startswith("__") and k not in skip and k != "dynamic"}
     # dynamic "name" { for_each = ..., content { ... } }: each content is one more block, a count unknown
@@ -109,11 +144,22 @@ def _check_body(site: _Site, path: str, start: Line, body: dict, schema: dict,
             yield site.problem(path, f"unknown {what} {name}", line,
                                hint=_did_you_mean(name, [*attributes, *blocks]))
 
-    for name, spec in attributes.items():
-        if spec["required"] and name not in written and name not in dynamic:
+    if required:
+        yield from _missing(site, path, start, {*written, *dynamic}, schema)
+
+
+def _names(body: dict, skip: frozenset[str]) -> set[str]:
+    """The arguments and block types a body sets, dynamic blocks included."""
+    names = {k for k in body if not k.startswith("__") and k not in skip and k != "dynamic"}
+    return names | {name for entry in body.get("dynamic", []) for name in entry if not name.startswith("__")}
+
+
+def _missing(site: _Site, path: str, start: Line, names: set[str], schema: dict) -> Iterator[Problem]:
+    for name, spec in schema["attributes"].items():
+        if spec["required"] and name not in names:
             yield site.problem(path, f"missing required argument {name}", start)
-    for name, spec in blocks.items():
-        if spec["min_items"] and name not in written and name not in dynamic:
+    for name, spec in schema["blocks"].items():
+        if spec["min_items"] and name not in names:
             yield site.problem(path, f"missing required block {name}", start)
 
 

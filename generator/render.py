@@ -26,6 +26,9 @@ from .hcl import (
 from .views import markdown_text
 
 OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf", "README.md")
+# The state bucket's root module, rendered beside the stack when the spec has a backend.
+BOOTSTRAP_DIR = "bootstrap"
+BOOTSTRAP_FILES = tuple(f"{BOOTSTRAP_DIR}/{name}" for name in ("provider.tf", "variables.tf", "main.tf", "outputs.tf"))
 TEMPLATE_FILTERS = {
     "hcl": hcl_value,
     "hcl_string": hcl_string,
@@ -63,9 +66,10 @@ def environment() -> jinja2.Environment:
 
 
 def render_all(context: dict[str, object]) -> dict[str, str]:
-    """Every output file's text, keyed by file name."""
+    """Every output file's text, keyed by its path in the output directory."""
     files = {}
-    for name in OUTPUT_FILES:
+    with_bootstrap = context.get("bootstrap") and not context.get("resolved")
+    for name in (*OUTPUT_FILES, *(BOOTSTRAP_FILES if with_bootstrap else ())):
         try:
             files[name] = environment().get_template(f"{name}.j2").render(context)
         except jinja2.TemplateError as error:

@@ -137,7 +137,8 @@ class Backend:
         "end).", None, pattern=r"[A-Za-z0-9!_.*'()/-]{1,256}")
     use_lockfile: bool = setting("Lock the state with an S3 lock file.", True)
     kms_key_id: str | None = setting(
-        "KMS key ARN that encrypts the state object.", None,
+        "ARN of a KMS key of your own that encrypts the state (default: the key the bootstrap module makes, "
+        "named by its alias alias/<bucket>-state).", None,
         pattern=r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(?:[a-f0-9]{8}(?:-[a-f0-9]{4}){3}-[a-f0-9]{12}"
                 r"|mrk-[a-f0-9]{32})")
 

@@ -1,4 +1,5 @@
-"""One Terraform directory, parsed: its files, their top-level blocks, and where things are.
+"""One Terraform directory, parsed: its files, their top-level blocks (with Terraform's override
+files merged in, see ``overrides``), and where things are.
 
 Shared by the output checks (``checks``) and the provider-schema conformance check
 (``provider_schema``), which both read blocks and report problems at lines of the source.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from .errors import Problem
 from .hcl_parser import HclSyntaxError, parse_files
+from .overrides import merge_overrides
 
 # How many labels each kind of top-level block takes; kinds not listed are not checked.
 LABELS = {"resource": 2, "data": 2, "ephemeral": 2, "variable": 1, "output": 1, "provider": 1,
@@ -23,6 +25,13 @@ class Block:
     labels: tuple[str, ...]
     body: dict
     file: str
+    # With override files merged in (``overrides``): the blocks as written, this file's first.
+    parts: tuple[Block, ...] = ()
+
+    @property
+    def written(self) -> tuple[Block, ...]:
+        """The blocks as written in their files that make up this one."""
+        return self.parts or (self,)
 
     @property
     def address(self) -> str:
@@ -48,7 +57,8 @@ class Stack:
                 self.problems.append(Problem("", str(result), result.line, file=name))
             else:
                 self.documents[name] = result
-        self._blocks = [found for found in self._find_blocks() if isinstance(found, Block)]
+        self._blocks, problems = merge_overrides(list(self._find_blocks()), self.line_of)
+        self.problems += problems
 
     def _find_blocks(self) -> Iterator[Block]:
         """Every top-level block; a malformed one (wrong labels, an argument) becomes a problem."""

@@ -66,7 +66,7 @@ class _NotRegular(OSError):
 def changes(files: Mapping[str, str], out_dir: Path) -> list[Change]:
     """What writing ``files`` into ``out_dir`` would change, including generated files to remove."""
     manifest = read_manifest(out_dir)
-    owned = set(_owned_files(out_dir, manifest))
+    owned = set(_owned_files(out_dir, manifest, {*files, *manifest.get("files", {})}))
     found, foreign = [], []
     for name in sorted(set(files) | (owned - {MANIFEST})):  # --check leaves the manifest out
         old = _read(out_dir / name)
@@ -200,10 +200,17 @@ def _swap(pending: list[Change], out_dir: Path) -> None:
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=STAGING_PREFIX) as staging:
         stage = Path(staging)
         for change in pending:
+            (stage / change.name).parent.mkdir(parents=True, exist_ok=True)
             if change.new is not None:
                 _write_synced(stage / change.name, change.new)
             if change.old is not None:
                 os.link(out_dir / change.name, stage / f"{change.name}.previous")
+        # Subdirectories (bootstrap/) exist before the renames, so that none of them can fail for
+        # a missing directory; a render that does not commit removes the ones it made.
+        folders = sorted({(out_dir / change.name).parent for change in pending} - {out_dir})
+        made = [folder for folder in folders if not folder.exists()]
+        for folder in made:
+            folder.mkdir(parents=True)
         journal = {"changes": [[change.name, change.kind] for change in pending]}
         _write_synced(stage / f"{JOURNAL}.partial", json.dumps(journal) + "\n")
         with _signals_held():
@@ -218,9 +225,11 @@ def _swap(pending: list[Change], out_dir: Path) -> None:
                     else:
                         os.replace(stage / change.name, target)
                     done.append(change)
-                _sync_directory(out_dir)
+                for folder in [*folders, out_dir]:
+                    _sync_directory(folder)
             except BaseException:
                 _roll_back({"changes": [[c.name, c.kind] for c in done]}, stage, out_dir)
+                _remove_created(made[::-1])
                 raise
             finally:
                 (stage / JOURNAL).unlink()  # committed, or rolled back: nothing to recover
@@ -357,17 +366,23 @@ def _first_line(path: Path) -> str | None:
         return handle.readline(4096).decode("utf-8", errors="replace")
 
 
-def _owned_files(out_dir: Path, manifest: dict) -> list[str]:
+def _owned_files(out_dir: Path, manifest: dict, names: set[str]) -> list[str]:
     """Files in ``out_dir`` that a tapgen render wrote: listed in its manifest, or starting with
-    its header. Only regular files are opened (lstat first: a FIFO is never read)."""
+    its header, in ``out_dir`` and in the subdirectories ``names`` (paths such as
+    ``bootstrap/main.tf``) put files in. Only regular files are opened (lstat first: a FIFO is
+    never read)."""
     if not out_dir.is_dir():
         return []
     owned = {name for name in manifest.get("files", {}) if (out_dir / name).is_file()}
     if manifest:
         owned.add(MANIFEST)
-    for entry in os.scandir(out_dir):
-        if entry.name.endswith(_OWNED_SUFFIXES) and entry.is_file(follow_symlinks=False):
-            first = _first_line(Path(entry.path))
-            if first and GENERATED_MARK in first:
-                owned.add(entry.name)
+    folders = {""} | {name.rpartition("/")[0] for name in names}
+    for folder in sorted(folders):
+        if not (out_dir / folder).is_dir() or (out_dir / folder).is_symlink():
+            continue
+        for entry in os.scandir(out_dir / folder):
+            if entry.name.endswith(_OWNED_SUFFIXES) and entry.is_file(follow_symlinks=False):
+                first = _first_line(Path(entry.path))
+                if first and GENERATED_MARK in first:
+                    owned.add(f"{folder}/{entry.name}" if folder else entry.name)
     return sorted(owned)

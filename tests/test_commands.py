@@ -76,9 +76,13 @@ def test_init_writes_a_starter_that_renders_and_never_overwrites(tmp_path):
     _, loaded = load_spec(spec)
     assert list(loaded.environments) == ["dev", "prod"]
     assert run_cli("render", "--spec", spec, "--out", tmp_path / "out").exit_code == 0
+    spec.write_text(spec.read_text() + "# mine\n")
+    result = run_cli("init", spec)
+    assert result.exit_code == 0 and f"kept {spec}" in result.stderr
+    assert spec.read_text().endswith("# mine\n")
     spec.write_text("mine")
     result = run_cli("init", spec)
-    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert result.exit_code == 2 and "invalid spec" in result.stderr
     assert spec.read_text() == "mine"
 
 

@@ -20,9 +20,10 @@ CASES = sorted(path.stem for path in SPECS.glob("*.yaml"))
 
 
 def differences(files: dict[str, str], directory: Path) -> list[Change]:
-    # The writer's manifest records what it wrote there; it is not rendered output.
-    recorded = {p.name: p.read_text(encoding="utf-8") for p in directory.iterdir()
-                if p.is_file() and p.name != MANIFEST}
+    # Paths as render_files keys them: "main.tf", "bootstrap/main.tf". The writer's manifest
+    # records what it wrote there; it is not rendered output.
+    recorded = {p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8")
+                for p in directory.rglob("*") if p.is_file() and ".terraform" not in p.parts and p.name != MANIFEST}
     return [Change(name, recorded.get(name), files.get(name))
             for name in sorted(set(files) | set(recorded)) if recorded.get(name) != files.get(name)]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import ROOT, TAPGEN
+from .helpers import ROOT, SPECS, TAPGEN
 
 RECORDER = """#!/bin/sh
 echo "$(basename "$PWD") $*" >> "$TF_LOG_FILE"
@@ -119,3 +119,39 @@ def test_a_missing_terraform_binary_is_explained(make):
     done, calls = make("plan", "WORKSPACE=dev", "TERRAFORM=no-such-terraform")
     assert done.returncode != 0
     assert "no-such-terraform: command not found" in done.stderr and "TERRAFORM=tofu" in done.stderr
+
+
+def test_plan_says_the_state_is_local_and_which_inputs_it_uses(make, tmp_path):
+    done, _ = make("plan", "WORKSPACE=dev")
+    assert done.returncode == 0, done.stderr
+    assert "State: local to this machine" in done.stderr and "make bootstrap" in done.stderr
+    assert "Inputs: none (no vars/dev.tfvars" in done.stderr
+    variables = tmp_path / "dev.tfvars"
+    variables.write_text("")
+    done, _ = make("plan", "WORKSPACE=dev", f"VAR_FILE={variables}")
+    assert f"Inputs: {variables}\n" in done.stderr
+
+
+BOOTSTRAP_CALLS = [
+    "init -input=false",
+    "plan -input=false -out=bootstrap.tfplan",
+    "apply -input=false bootstrap.tfplan",
+]
+
+
+def test_bootstrap_creates_the_state_bucket_with_its_own_state(make, tmp_path):
+    spec = SPECS / "state_bucket.yaml"
+    done, calls = make("bootstrap", f"SPEC={spec}", "AUTO_APPROVE=1")
+    assert done.returncode == 0, done.stderr
+    bootstrap = tmp_path / "out" / "bootstrap"
+    assert calls == [f"{ROOT.name} -chdir={bootstrap} {call}" for call in BOOTSTRAP_CALLS]
+    assert "terraform.tfstate, on this machine only" in done.stderr
+    # With a backend, plan says nothing about local state.
+    done, _ = make("plan", "WORKSPACE=dev", f"SPEC={spec}")
+    assert done.returncode == 0 and "State: local" not in done.stderr
+
+
+def test_bootstrap_without_a_backend_stops_before_terraform(make):
+    done, calls = make("bootstrap", "AUTO_APPROVE=1")
+    assert done.returncode == 2 and "has no backend: section" in done.stderr
+    assert calls == []

@@ -29,7 +29,8 @@ def test_wheel_installs_and_renders_from_an_unrelated_folder(tmp_path):
     [wheel] = dist.glob("tapgen-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {"generator/templates/tap_stack.tf.j2", "generator/templates/tap_stack/database.tf.j2",
-            "generator/templates/starter.yaml", "generator/aws_provider_schema.json"} <= set(names)
+            "generator/templates/starter.yaml", "generator/templates/bootstrap/main.tf.j2",
+            "generator/aws_provider_schema.tsv"} <= set(names)
     assert any(n.startswith("generator/hcl2-") and n.endswith(".tables") for n in names)
     assert not any(name.startswith(("tests/", "templates/")) for name in names)
 

@@ -7,9 +7,10 @@ import json
 import os
 import re
 import textwrap
-from pathlib import Path
 
-from generator.provider_schema import NOT_COPIED, SCHEMA_FILE, check_provider_schema, provider_schema
+import pytest
+
+from generator.provider_schema import SCHEMA_FILE, check_provider_schema, provider_schema
 from generator.stack import Stack
 
 from .helpers import ROOT
@@ -120,12 +121,57 @@ def test_unknown_types_are_reported_with_a_suggestion():
     ]
 
 
-def test_a_real_type_missing_from_the_copy_asks_for_a_regeneration():
-    assert "aws_instance" in provider_schema()["resource_types"]
-    assert "aws_instance" not in provider_schema()["resources"]
-    assert problems('resource "aws_instance" "web" {}') == [
-        f"main.tf:1: aws_instance.web: resource type aws_instance {NOT_COPIED}",
+def test_types_the_templates_never_use_are_checked_too():
+    assert not re.search(r'"aws_instance"', "".join(p.read_text() for p in (ROOT / "templates").rglob("*.j2")))
+    assert problems("""\
+        resource "aws_instance" "web" {
+          ami           = "ami-0123456789abcdef0"
+          instance_typ  = "t3.micro"
+        }
+
+        resource "aws_wafv2_web_acl_association" "alb" {
+          resource_arn = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/x/1"
+        }
+    """) == [
+        "main.tf:3: aws_instance.web: unknown argument instance_typ (did you mean instance_type?)",
+        "main.tf:6: aws_wafv2_web_acl_association.alb: missing required argument web_acl_arn",
     ]
+
+
+def test_blocks_the_copy_cannot_describe_are_accepted_as_written():
+    # cdktn leaves WAF rule statements untyped (and nests them recursively); anything goes inside.
+    assert problems("""\
+        resource "aws_wafv2_web_acl" "edge" {
+          name  = "edge"
+          scope = "REGIONAL"
+          default_action {
+            allow {}
+          }
+          rule {
+            name     = "known-bad-inputs"
+            priority = 1
+            override_action {
+              none {}
+            }
+            statement {
+              managed_rule_group_statement {
+                name        = "AWSManagedRulesKnownBadInputsRuleSet"
+                vendor_name = "AWS"
+              }
+            }
+            visibility_config {
+              cloudwatch_metrics_enabled = true
+              metric_name                = "known-bad-inputs"
+              sampled_requests_enabled   = true
+            }
+          }
+          visibility_config {
+            cloudwatch_metrics_enabled = true
+            metric_name                = "edge"
+            sampled_requests_enabled   = true
+          }
+        }
+    """) == []
 
 
 def test_unknown_arguments_are_reported_with_a_suggestion_at_any_depth():
@@ -315,16 +361,14 @@ def test_problems_carry_the_file_of_their_block():
 # The committed schema copy
 
 
-def test_the_copy_covers_every_type_the_templates_and_the_tool_name():
+def test_the_copy_has_every_type_of_the_provider():
+    schema = provider_schema()
+    assert len(schema["resources"]) > 1500 and len(schema["data_sources"]) > 600
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "templates").rglob("*.j2")))
     used = set(re.findall(r'^\s*(resource|data)\s+"(aws_\w+)"', text, re.M))
     assert used, "the templates name no aws types: has the template syntax changed?"
-    schema = provider_schema()
     section = {"resource": "resources", "data": "data_sources"}
     assert {(kind, name) for kind, name in used if name not in schema[section[kind]]} == set()
-    wanted = load_tool().wanted_types([ROOT / "templates"], [])
-    kept = {*schema["resources"], *(f"data.{name}" for name in schema["data_sources"])}
-    assert wanted - kept == set()
 
 
 def test_the_copy_records_its_provenance():
@@ -333,26 +377,23 @@ def test_the_copy_records_its_provenance():
     assert re.fullmatch(r"6\.\d+\.\d+", schema["provider_version"])
     assert schema["source"] == "cdktn-provider-aws 25.8.1 (PyPI, MPL-2.0)"
     assert schema["generated_by"] == "tools/update_provider_schema.py"
-    assert set(schema["resources"]) <= set(schema["resource_types"])
-    assert set(schema["data_sources"]) <= set(schema["data_source_types"])
 
 
 def test_the_copy_is_written_the_way_the_tool_writes_it():
     text = SCHEMA_PATH.read_text(encoding="utf-8")
-    assert text == json.dumps(json.loads(text), indent=1, sort_keys=True) + "\n"
+    header, *lines = text.splitlines()
+    schemas = {}
+    for line in lines:
+        kind, name, block = line.split("\t")
+        schemas[kind, name] = json.loads(block)
+    assert text == load_tool().serialize(json.loads(header), schemas)
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_the_copy_is_what_the_tool_makes_from_the_wheel(tmp_path):
     # The tool downloads the wheel with pip (70 MB, cached by pip) unless one is given.
     output = tmp_path / SCHEMA_FILE
     wheel = os.environ.get("CDKTN_PROVIDER_AWS_WHEEL")
     assert load_tool().main([*(["--wheel", wheel] if wheel else []), "--output", str(output)]) == 0
-    assert output.read_text(encoding="utf-8") == SCHEMA_PATH.read_text(encoding="utf-8")
-
-
-def test_the_tool_reads_types_from_templates_and_options(tmp_path: Path):
-    (tmp_path / "a.tf.j2").write_text('resource "aws_vpc" "x" {}\n  data "aws_region" "r" {}\n'
-                                      'resource "terraform_data" "t" {}\n')
-    wanted = load_tool().wanted_types([tmp_path], ["aws_eip", "data.aws_partition"])
-    assert {"aws_vpc", "data.aws_region", "aws_eip", "data.aws_partition"} <= wanted
-    assert not any("terraform_data" in name for name in wanted)
+    assert output.read_bytes() == SCHEMA_PATH.read_bytes()

@@ -71,6 +71,12 @@ def test_every_golden_record_is_fmt_clean_and_loads(case):
     assert loader_errors(GOLDEN / case) == []
 
 
+@pytest.mark.parametrize("case", sorted(p.parent.name for p in GOLDEN.glob("*/bootstrap")))
+def test_every_bootstrap_module_is_fmt_clean_and_loads(case):
+    assert fmt_changes(GOLDEN / case / "bootstrap") == ""
+    assert loader_errors(GOLDEN / case / "bootstrap") == []
+
+
 TRICKY = ["${var.secret}", "%{ if true }x%{ endif }", "$${already}", "%%{already}", "$${", "$", "%", "${", "%{",
           'quote " inside', "back\\slash", "line\nbreak\ttab\r", "unicode é ✓ 😀", "\x00\x1b control",
           "rtl \u202e override", "", "\\${x}", "${\"}", "a$${b}c${d}"]
@@ -132,3 +138,14 @@ def test_a_certificate_from_another_region_fails_the_plan_naming_both_regions(tm
     assert wrong.retcode == 1
     message = " ".join((wrong.error or "").split())
     assert f'The certificate_arn is in region "us-east-1", but the stack deploys to {default}' in message
+
+
+def test_terraform_merges_override_files_as_tapgen_does(tmp_path):
+    """The override rules tapgen validate applies (generator/overrides.py), against Terraform's."""
+    out = tmp_path / "out"
+    shutil.copytree(OUT, out)
+    (out / "user_data_override.tf").write_text(
+        'resource "aws_launch_template" "app" {\n  user_data = base64encode("#!/bin/sh\\n")\n}\n')
+    assert loader_errors(out) == []
+    (out / "extra_override.tf").write_text('resource "aws_eip" "extra" {\n  domain = "vpc"\n}\n')
+    assert any(error.startswith("Missing resource to override") for error in loader_errors(out))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate generator/aws_provider_schema.json, tapgen's trimmed copy of the hashicorp/aws schema.
+"""Regenerate generator/aws_provider_schema.tsv, tapgen's copy of the whole hashicorp/aws schema.
 
-usage: python tools/update_provider_schema.py [--wheel PATH] [--types-from DIR ...] [--type TYPE ...]
+usage: python tools/update_provider_schema.py [--wheel PATH] [--output PATH]
 
 The schema comes from the PyPI package cdktn-provider-aws (MPL-2.0), whose wheel embeds the
 jsii assembly generated from ``terraform providers schema -json`` for one hashicorp/aws release.
@@ -9,10 +9,12 @@ Each resource's config struct in that assembly lists exactly the arguments a use
 (computed-only attributes are not in it), each with the registry link naming its Terraform
 argument, and nested blocks are documented as "<name> block.".
 
-Kept: every type used by the templates (``resource "TYPE"`` / ``data "TYPE"`` in
-templates/**/*.j2, or under each --types-from DIR), and each --type (``aws_vpc`` for a
-resource, ``data.aws_region`` for a data source); plus the names of all resource and data-source
-types, so that tapgen can tell an unknown type from one this copy left out.
+Every resource and data-source type is kept, trimmed to what the conformance check reads:
+argument names with their required flag, and nested blocks with their min/max counts. The file
+is one JSON line of provenance, then one line per type, ``KIND<TAB>TYPE<TAB>JSON`` (KIND is
+``resource`` or ``data``), sorted: tapgen indexes the lines by their first two fields and parses
+a type's JSON only when a block of that type is checked, so a render reads the schemas of the
+~50 types it uses, not all ~2,400.
 
 Standard library only; the assembly is ~150 MB of JSON, so this takes a few seconds.
 """
@@ -33,53 +35,44 @@ from pathlib import Path
 PACKAGE, PACKAGE_VERSION = "cdktn-provider-aws", "25.8.1"
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT = ROOT / "generator" / "aws_provider_schema.json"
+OUTPUT = ROOT / "generator" / "aws_provider_schema.tsv"
 
-TEMPLATE_TYPE = re.compile(r'^\s*(resource|data)\s+"([A-Za-z0-9_]+)"', re.M)
 # "Represents a {@link https://registry.terraform.io/providers/hashicorp/aws/6.69.1/docs/resources/vpc aws_vpc}."
 TYPE_LINK = re.compile(r"\{@link https://registry\.terraform\.io/providers/hashicorp/aws/([^/]+)/docs/"
                        r"(?:resources|data-sources)/\S+ (\w+)\}")
 # "Docs at Terraform Registry: {@link https://.../docs/resources/vpc#cidr_block Vpc#cidr_block}"
 ARGUMENT_LINK = re.compile(r"registry\.terraform\.io/providers/hashicorp/aws/[^/\s]+/docs/[^#\s]*#(\w+)")
 BLOCK_SUMMARY = re.compile(r"[a-z0-9_]+ block\.")
-SECTIONS = {"cdktn.TerraformResource": "resources", "cdktn.TerraformDataSource": "data_sources"}
+# A block whose contents the assembly does not describe: anything may be written in it.
+OPEN = {"attributes": {}, "blocks": {}, "open": True}
+KINDS = {"cdktn.TerraformResource": "resource", "cdktn.TerraformDataSource": "data"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--wheel", type=Path, help=f"a local {PACKAGE} {PACKAGE_VERSION} wheel "
                         "(default: download it with pip)")
-    parser.add_argument("--types-from", type=Path, action="append", metavar="DIR",
-                        help="a directory of *.j2 templates, searched recursively (default: templates/)")
-    parser.add_argument("--type", action="append", default=[], metavar="TYPE",
-                        help="keep this type too: aws_x for a resource, data.aws_x for a data source")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="default: %(default)s")
     args = parser.parse_args(argv)
 
-    wanted = wanted_types(args.types_from or [ROOT / "templates"], args.type)
     if args.wheel:
         assembly, package = read_wheel(args.wheel)
     else:
         with tempfile.TemporaryDirectory() as folder:
             assembly, package = read_wheel(download(Path(folder)))
-    schema = build(assembly, package, wanted)
-    args.output.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"{args.output}: hashicorp/aws {schema['provider_version']}, "
-          f"{len(schema['resources'])} resources, {len(schema['data_sources'])} data sources")
+    provenance, schemas = build(assembly, package)
+    args.output.write_text(serialize(provenance, schemas), encoding="utf-8")
+    counts = {kind: sum(1 for k, _ in schemas if k == kind) for kind in KINDS.values()}
+    print(f"{args.output}: hashicorp/aws {provenance['provider_version']}, "
+          f"{counts['resource']} resources, {counts['data']} data sources")
     return 0
 
 
-def wanted_types(template_dirs: list[Path], extra: list[str]) -> set[str]:
-    """Addresses like ``aws_vpc`` and ``data.aws_region`` of the aws types to keep."""
-    found = set(extra)
-    for folder in template_dirs:
-        for template in sorted(folder.rglob("*.j2")):
-            for kind, name in TEMPLATE_TYPE.findall(template.read_text(encoding="utf-8")):
-                found.add(f"data.{name}" if kind == "data" else name)
-    skipped = sorted(t for t in found if not t.removeprefix("data.").startswith("aws_"))
-    if skipped:
-        print(f"skipping types outside hashicorp/aws: {', '.join(skipped)}", file=sys.stderr)
-    return found.difference(skipped)
+def serialize(provenance: dict, schemas: dict[tuple[str, str], dict]) -> str:
+    lines = [json.dumps(provenance, sort_keys=True)]
+    lines += [f"{kind}\t{name}\t{json.dumps(schemas[kind, name], sort_keys=True, separators=(',', ':'))}"
+              for kind, name in sorted(schemas)]
+    return "\n".join(lines) + "\n"
 
 
 def download(folder: Path) -> Path:
@@ -103,39 +96,31 @@ def read_wheel(wheel: Path) -> tuple[dict, dict]:
     return found["package/.jsii"], found["package/package.json"]
 
 
-def build(assembly: dict, package: dict, wanted: set[str]) -> dict:
+def build(assembly: dict, package: dict) -> tuple[dict, dict[tuple[str, str], dict]]:
+    """The provenance, and every type's block schema keyed by (kind, type name)."""
     # package.json records the provider the bindings were generated from, e.g.
     # "cdktn": {"provider": {"name": "registry.terraform.io/hashicorp/aws", "version": "6.69.1"}}
     provider = package["cdktn"]["provider"]
     if provider["name"] != PROVIDER or package["version"] != PACKAGE_VERSION:
         sys.exit(f"unexpected package: {package['name']} {package['version']} for {provider['name']}")
     types = Types(assembly["types"])
-    names: dict[str, dict[str, str]] = {"resources": {}, "data_sources": {}}  # type name -> config fqn
+    schemas: dict[tuple[str, str], dict] = {}
     for fqn, entry in assembly["types"].items():
-        section = SECTIONS.get(entry.get("base", ""))
-        if section is None:
+        kind = KINDS.get(entry.get("base", ""))
+        if kind is None:
             continue
         link = TYPE_LINK.search(entry["docs"]["summary"])
         if link is None or link[1] != provider["version"]:
             sys.exit(f"{fqn}: no registry link for hashicorp/aws {provider['version']}")
         [config] = [p for p in entry["initializer"]["parameters"] if p["name"] == "config"]
-        names[section][link[2]] = config["type"]["fqn"]
-
-    schemas: dict[str, dict] = {"resources": {}, "data_sources": {}}
-    for address in sorted(wanted):
-        section, name = ("data_sources", address[5:]) if address.startswith("data.") else ("resources", address)
-        if name not in names[section]:
-            sys.exit(f"{address}: no such {section[:-1].replace('_', ' ')} in hashicorp/aws {provider['version']}")
-        schemas[section][name] = types.block(names[section][name])
-    return {
+        schemas[kind, link[2]] = types.block(config["type"]["fqn"])
+    provenance = {
         "provider": PROVIDER,
         "provider_version": provider["version"],
         "source": f"{PACKAGE} {PACKAGE_VERSION} (PyPI, MPL-2.0)",
         "generated_by": "tools/update_provider_schema.py",
-        "resource_types": sorted(names["resources"]),
-        "data_source_types": sorted(names["data_sources"]),
-        **schemas,
     }
+    return provenance, schemas
 
 
 class Types:
@@ -145,9 +130,13 @@ class Types:
         self.types = types
 
     def block(self, fqn: str, outer: tuple[str, ...] = ()) -> dict:
-        """``{"attributes": {name: {"required"}}, "blocks": {name: {"min_items", "max_items", "block"}}}``."""
-        if fqn in outer:  # cdktn reuses one struct for a recursive schema; none that tapgen uses is
-            sys.exit(f"{fqn}: recursive schema, not supported")
+        """``{"attributes": {name: {"required"}}, "blocks": {name: {"min_items", "max_items", "block"}}}``.
+
+        A struct nested in itself (cdktn reuses one for a recursive schema, such as WAF rule
+        statements), and a block cdktn leaves untyped, is ``OPEN``: its contents are not checked.
+        """
+        if fqn in outer:
+            return OPEN
         attributes, blocks = {}, {}
         for prop in self.properties(fqn):
             docs = prop.get("docs", {})
@@ -157,9 +146,12 @@ class Types:
             name, required = links[-1], not prop.get("optional", False)
             struct, many = self.struct_of(prop["type"])
             # object-typed attributes are structs too; only blocks are documented as "<name> block."
-            if struct and BLOCK_SUMMARY.fullmatch(docs.get("summary", "")):
+            is_block = BLOCK_SUMMARY.fullmatch(docs.get("summary", ""))
+            if struct and is_block:
                 blocks[name] = {"min_items": int(required), "max_items": 0 if many else 1,
                                 "block": self.block(struct, (*outer, fqn))}
+            elif is_block:  # untyped in cdktn (WAF rule statements, QuickSight definitions)
+                blocks[name] = {"min_items": int(required), "max_items": 0, "block": OPEN}
             else:
                 attributes[name] = {"required": required}
                 if many:  # a list of objects, which Terraform also takes written as blocks
