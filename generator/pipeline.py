@@ -6,9 +6,6 @@ output checks.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 from .checks import check_stack
@@ -30,10 +27,9 @@ def render_files(spec_path: str | Path, resolve: str | None = None) -> dict[str,
 
 
 def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str, str]:
-    with _gc_paused():
-        files = render_all(build_context(source, spec, resolve))
-        environments = None if resolve else list(spec.environments)
-        _check(_terraform_files(files), "rendered output", environments)
+    files = render_all(build_context(source, spec, resolve))
+    environments = None if resolve else list(spec.environments)
+    _check(_terraform_files(files), "rendered output", environments)
     return files
 
 
@@ -43,19 +39,6 @@ def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
     return pending_changes(render_files(spec_path, resolve), out_dir)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Rendering and parsing make ~10^5 short-lived objects and no garbage cycles worth finding;
-    the collector's passes over them cost a quarter of a render."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _terraform_files(files: dict[str, str]) -> dict[str, str]:

@@ -21,7 +21,7 @@ def write_spec(tmp_path: Path):
 
 @pytest.fixture(autouse=True, scope="session")
 def isolated_cache(tmp_path_factory):
-    """Keep tapgen's cache folder (parse tables, compiled templates) out of the user's home."""
+    """Keep tapgen's cache folder (verdicts, parses, parse tables, templates) out of the user's home."""
     patch = pytest.MonkeyPatch()
     patch.setenv("TAPGEN_CACHE_DIR", str(tmp_path_factory.mktemp("tapgen-cache")))
     yield
