@@ -6,7 +6,8 @@ carry ``__is_block__`` so they can be told apart from object values.
 The grammar, post-lexer and transformer are python-hcl2's. The Lark parser is built here
 without position tracking: python-hcl2 reads positions only for ``with_meta``, which tapgen
 does not ask for, and tracking them costs 30% of a parse (out/: 177 -> 124 ms; 300 environments:
-989 -> 645 ms).
+989 -> 645 ms). Importing this module imports python-hcl2 and Lark; ``stack`` imports it only
+when some text has to be parsed.
 """
 
 from __future__ import annotations

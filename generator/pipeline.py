@@ -1,19 +1,18 @@
 """The render pipeline: spec -> model -> context -> text -> checked files -> disk.
 
 Nothing is written until every file has been rendered and has passed the
-output checks.
+output checks. Checks that already passed on the same text are not run again (``speed``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .checks import check_stack
+from . import speed
 from .context import build_context
 from .errors import OutputError, Problem, SpecError
 from .render import render_all
 from .spec import Spec, load_spec
-from .stack import Stack
 from .writer import Change, pending_changes, write_atomic
 
 
@@ -59,6 +58,14 @@ def validate_directory(directory: Path) -> int:
 
 
 def _check(texts: dict[str, str], source: str, environments: list[str] | None = None) -> None:
+    """Raise OutputError if ``texts`` fail the output checks; a pass is remembered by their text."""
+    key = speed.verdict_key(texts, environments)
+    if speed.passed(key):
+        return
+    from .checks import check_stack  # imports the parser: only when the verdict is not known
+    from .stack import Stack
+
     problems = check_stack(Stack(texts), environments)
     if problems:
         raise OutputError(source, problems)
+    speed.record_pass(key)

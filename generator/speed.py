@@ -1,8 +1,11 @@
 """Everything tapgen does only to be fast, in one place, each with its plain fallback.
 
 Most of a render is re-parsing its own output with python-hcl2, so tapgen keeps, in a per-user
-cache folder, what that parse concluded:
+cache folder, what that parse and the checks on it concluded:
 
+- verdicts: that the output checks passed on exactly these files, these environments, this
+  checker and this provider schema. A render whose text is unchanged (the pre-commit hook, every
+  ``make plan``) then neither parses nor imports the parser.
 - pieces: the parse of each top-level block, by its exact text. Most blocks take their names
   from locals and are the same for every spec, so text never checked before re-parses only the
   blocks that changed.
@@ -11,8 +14,8 @@ cache folder, what that parse concluded:
 
 Measured gains are in the comments beside each (``make bench`` and the README give the totals).
 An entry is derived from its key alone, written atomically and checked when read: a missing,
-damaged or unwritable cache makes tapgen slower, never different. Deleting the folder is always
-safe.
+damaged or unwritable cache makes tapgen slower, never different, and a failing check is never
+stored. Deleting the folder is always safe.
 """
 
 from __future__ import annotations
@@ -23,13 +26,22 @@ import gc
 import hashlib
 import marshal
 import os
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.util import find_spec
 from pathlib import Path
 
+from . import __version__
+
 HERE = Path(__file__).resolve().parent
-# python-hcl2 and Lark, by the files that hold their versions (read, not imported).
+SCHEMA = HERE / "aws_provider_schema.json"
+# The modules whose code decides whether the checks pass. A development install is editable and
+# keeps its version while its code changes, so verdicts are keyed by their source as well.
+CHECKER_MODULES = ("checks.py", "stack.py", "provider_schema.py", "hcl_parser.py", "speed.py")
+# python-hcl2 and Lark, by the files that hold their versions: read, not imported (importing
+# them is the 50 ms a verdict saves; importlib.metadata would cost 30 ms).
 PARSER_FILES = (("hcl2", "version.py"), ("lark", "__init__.py"))
+PASSED = b"passed"
 
 
 @functools.cache
@@ -103,8 +115,42 @@ def _parser_files() -> tuple[Path, ...]:
 
 @functools.cache
 def parser_fingerprint() -> str:
-    """What a parse depends on besides its text: python-hcl2, Lark and how tapgen drives them."""
-    return _digest(iter(_sources(HERE / "hcl_parser.py", *_parser_files())))
+    """What a parse depends on besides its text: python-hcl2, Lark and how tapgen drives them
+    (and Python, whose marshal and pickle formats hold the cached parses and tables)."""
+    return _digest(iter([sys.version.encode(), *_sources(HERE / "hcl_parser.py", *_parser_files())]))
+
+
+# --- verdicts ------------------------------------------------------------------------------------
+# An unchanged render of the default spec: 876 M -> 581 M instructions (callgrind; the import floor
+# is 587 M), since it neither imports python-hcl2 and Lark nor loads their tables, parses or checks.
+# The key (the text, the checker's source, the schema) is hashed in under 1.5 ms.
+
+
+def verdict_key(texts: Mapping[str, str], environments: Sequence[str] | None) -> str | None:
+    """The key of the checks' verdict on exactly ``texts`` (file name -> text) given
+    ``environments``, by this tapgen, checker, parser and provider schema; None when the
+    checker's own files cannot be read (then verdicts are neither looked up nor stored)."""
+    try:
+        checker = _sources(*(HERE / name for name in CHECKER_MODULES), *_parser_files())
+        schema = SCHEMA.read_bytes()
+    except OSError:
+        return None
+    given = [b"none"] if environments is None else [b"environments", *(e.encode() for e in environments)]
+    files = (part for name, text in texts.items()
+             for part in (name.encode(), text.encode("utf-8", "surrogatepass")))
+    return _digest(iter([__version__.encode(), sys.version.encode(), *checker, schema, *given,
+                         b"files", *files]))
+
+
+def passed(key: str | None) -> bool:
+    """Whether the checks passed on what ``key`` names; anything unreadable counts as no."""
+    return key is not None and load("verdicts", key) == PASSED
+
+
+def record_pass(key: str | None) -> None:
+    """Remember that the checks passed on what ``key`` names (call only after they did)."""
+    if key is not None:
+        store("verdicts", key, PASSED)
 
 
 # --- pieces --------------------------------------------------------------------------------------
