@@ -30,6 +30,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.util import find_spec
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 
@@ -217,3 +218,15 @@ def collector_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
+
+# --- exit ----------------------------------------------------------------------------------------
+# The interpreter's teardown frees every object one by one: 617 -> 581 M instructions of an
+# unchanged render (6%), 1.60 -> 1.52 G of a new spec's. Like mypy's hard_exit: the command is
+# done, its files written and synced; only the console script (cli.run) exits this way.
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    with contextlib.suppress(OSError):  # a reader that went away (`| head`) is not our failure
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
