@@ -21,16 +21,6 @@ ENVIRONMENTS = ["dev", "staging", "prod"]
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """An empty cache folder of this test's own."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("TAPGEN_CACHE_DIR", str(folder))
-    speed.cache_dir.cache_clear()
-    yield folder
-    speed.cache_dir.cache_clear()
-
-
-@pytest.fixture
 def full_checks(monkeypatch):
     """How many times the output checks really ran."""
     runs = []
@@ -48,14 +38,14 @@ def entries(folder):
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
-def test_a_pass_is_remembered_and_the_same_text_is_not_checked_again(cache, full_checks):
+def test_a_pass_is_remembered_and_the_same_text_is_not_checked_again(empty_cache, full_checks):
     pipeline._check(STACK, "out", ENVIRONMENTS)
     pipeline._check(STACK, "out", ENVIRONMENTS)
     assert len(full_checks) == 1
-    assert len(entries(cache / "verdicts")) == 1
+    assert len(entries(empty_cache / "verdicts")) == 1
 
 
-def test_a_different_environment_list_is_checked_again(cache, full_checks):
+def test_a_different_environment_list_is_checked_again(empty_cache, full_checks):
     pipeline._check(STACK, "out", ENVIRONMENTS)
     with pytest.raises(OutputError, match="has workspaces"):
         pipeline._check(STACK, "out", ["dev", "prod"])
@@ -72,14 +62,14 @@ PLANTED = {
 
 
 @pytest.mark.parametrize("old, new, message", PLANTED.values(), ids=PLANTED)
-def test_an_error_planted_among_cached_neighbours_still_fails(cache, old, new, message):
+def test_an_error_planted_among_cached_neighbours_still_fails(empty_cache, old, new, message):
     pipeline._check(STACK, "out", ENVIRONMENTS)  # every piece and the whole stack's pass cached
     assert old in STACK["tap_stack.tf"]
     planted = {**STACK, "tap_stack.tf": STACK["tap_stack.tf"].replace(old, new, 1)}
     for _ in range(2):  # and a failure is never remembered as a pass
         with pytest.raises(OutputError, match=message):
             pipeline._check(planted, "out", ENVIRONMENTS)
-    assert len(entries(cache / "verdicts")) == 1
+    assert len(entries(empty_cache / "verdicts")) == 1
 
 
 def failing_stack():
@@ -95,13 +85,13 @@ def failing_stack():
     lambda data: b"\xff" * len(data),
     lambda data: hashlib.sha256(b"passes").digest() + b"passes",
 ], ids=["empty", "truncated", "cut in the checksum", "changed", "zero checksum", "garbage", "not a pass"])
-def test_a_damaged_entry_means_a_full_check(cache, full_checks, damage):
+def test_a_damaged_entry_means_a_full_check(empty_cache, full_checks, damage):
     pipeline._check(STACK, "out", ENVIRONMENTS)
-    [entry] = (cache / "verdicts").iterdir()
+    [entry] = (empty_cache / "verdicts").iterdir()
     good = entry.read_bytes()
     # The same damage under the key of a failing stack must not make it pass...
     failing = failing_stack()
-    planted = cache / "verdicts" / speed.verdict_key(failing, ENVIRONMENTS)
+    planted = empty_cache / "verdicts" / speed.verdict_key(failing, ENVIRONMENTS)
     planted.write_bytes(damage(good))
     with pytest.raises(OutputError, match="undeclared aws_vpc.gone"):
         pipeline._check(failing, "out", ENVIRONMENTS)
@@ -112,38 +102,31 @@ def test_a_damaged_entry_means_a_full_check(cache, full_checks, damage):
     assert entry.read_bytes() == good
 
 
-def test_an_unreadable_entry_means_a_full_check(cache, full_checks):
+def test_an_unreadable_entry_means_a_full_check(empty_cache, full_checks):
     pipeline._check(STACK, "out", ENVIRONMENTS)
-    [entry] = (cache / "verdicts").iterdir()
+    [entry] = (empty_cache / "verdicts").iterdir()
     entry.unlink()
     entry.mkdir()  # reading it fails with IsADirectoryError
     pipeline._check(STACK, "out", ENVIRONMENTS)
     assert len(full_checks) == 2
 
 
-def test_without_a_writable_cache_every_check_runs_and_is_right(tmp_path, monkeypatch, full_checks):
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    monkeypatch.setenv("TAPGEN_CACHE_DIR", str(blocker))  # no folder can be made under a file
-    speed.cache_dir.cache_clear()
-    try:
-        for _ in range(2):
-            pipeline._check(STACK, "out", ENVIRONMENTS)
-            with pytest.raises(OutputError):
-                pipeline._check(failing_stack(), "out", ENVIRONMENTS)
-        assert len(full_checks) == 4
-    finally:
-        speed.cache_dir.cache_clear()
+def test_without_a_writable_cache_every_check_runs_and_is_right(unwritable_cache, full_checks):
+    for _ in range(2):
+        pipeline._check(STACK, "out", ENVIRONMENTS)
+        with pytest.raises(OutputError):
+            pipeline._check(failing_stack(), "out", ENVIRONMENTS)
+    assert len(full_checks) == 4
 
 
-def test_a_failing_write_is_no_failure_and_leaves_no_entry(cache, full_checks, monkeypatch):
+def test_a_failing_write_is_no_failure_and_leaves_no_entry(empty_cache, full_checks, monkeypatch):
     def no_space(src, dst):
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:
         patch.setattr(speed.os, "replace", no_space)
         pipeline._check(STACK, "out", ENVIRONMENTS)
-    assert entries(cache / "verdicts") == []  # the staging file was removed as well
+    assert entries(empty_cache / "verdicts") == []  # the staging file was removed as well
     pipeline._check(STACK, "out", ENVIRONMENTS)
     assert len(full_checks) == 2
 
