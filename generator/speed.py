@@ -178,9 +178,10 @@ def parsed(piece: str, parse: Callable[[str], dict]) -> dict:
 
 
 # --- parser tables -------------------------------------------------------------------------------
-# Building Lark's tables for python-hcl2's grammar takes 1.35 s, loading them 30-70 ms (mostly Lark
-# compiling its lexer's patterns). python-hcl2 keeps its own beside its installed files, which
-# fails where those are read-only, and tapgen builds its parser with other options.
+# Building Lark's tables for python-hcl2's grammar takes 1.35 s, loading them 50 ms (Lark rebuilds
+# its parse table and callbacks from the saved data), and only when some block must be parsed.
+# python-hcl2 keeps its own beside its installed files, which fails where those are read-only,
+# and tapgen builds its parser with other options.
 
 
 def load_tables() -> bytes | None:
