@@ -1,23 +1,19 @@
 """The render pipeline: spec -> model -> context -> text -> checked files -> disk.
 
 Nothing is written until every file has been rendered and has passed the
-output checks.
+output checks. Checks that already passed on the same text are not run again (``speed``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
-from .checks import check_stack
+from . import speed
 from .context import build_context
 from .errors import OutputError, Problem, SpecError
 from .loader import load_spec
 from .render import render_all
 from .spec import Spec
-from .stack import Stack
 from .writer import WORKSPACES, Change, pending_changes, read_regular, recover, write_atomic
 
 
@@ -32,12 +28,11 @@ def render_files(spec_path: str | Path, resolve: str | None = None) -> dict[str,
 
 def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str, str]:
     """The checked files, keyed by path: the stack's, and with a backend bootstrap/'s as well."""
-    with _gc_paused():
-        files = render_all(build_context(source, spec, resolve))
-        environments = None if resolve else list(spec.environments)
-        # Each directory is a root module of its own, checked on its own.
-        for directory, texts in _by_directory(_terraform_files(files)).items():
-            _check(texts, "rendered output", None if directory else environments)
+    files = render_all(build_context(source, spec, resolve))
+    environments = None if resolve else list(spec.environments)
+    # Each directory is a root module of its own, checked on its own.
+    for directory, texts in _by_directory(_terraform_files(files)).items():
+        _check(texts, "rendered output", None if directory else environments)
     return files
 
 
@@ -56,19 +51,6 @@ def _by_directory(files: dict[str, str]) -> dict[str, dict[str, str]]:
     for path, text in files.items():
         groups.setdefault(path.rpartition("/")[0], {})[path] = text
     return groups
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Rendering and parsing make ~10^5 short-lived objects and no garbage cycles worth finding;
-    the collector's passes over them cost a quarter of a render."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _terraform_files(files: dict[str, str]) -> dict[str, str]:
@@ -90,6 +72,14 @@ def validate_directory(directory: Path) -> int:
 
 
 def _check(texts: dict[str, str], source: str, environments: list[str] | None = None) -> None:
+    """Raise OutputError if ``texts`` fail the output checks; a pass is remembered by their text."""
+    key = speed.verdict_key(texts, environments)
+    if speed.passed(key):
+        return
+    from .checks import check_stack  # imports the parser: only when the verdict is not known
+    from .stack import Stack
+
     problems = check_stack(Stack(texts), environments)
     if problems:
         raise OutputError(source, problems)
+    speed.record_pass(key)

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from .errors import Problem
-from .hcl_parser import HclSyntaxError, parse_files
 from .overrides import merge_overrides
 
 # How many labels each kind of top-level block takes; kinds not listed are not checked.
@@ -48,6 +47,8 @@ class Stack:
     """The parsed files of one Terraform directory."""
 
     def __init__(self, texts: Mapping[str, str]):
+        from .hcl_parser import HclSyntaxError, parse_files  # python-hcl2 only when parsing
+
         self.texts = dict(texts)
         self._lines: dict[str, list[str]] = {}
         self.documents: dict[str, dict] = {}

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from generator import speed
+
 from .helpers import DEFAULT_SPEC
 
 
@@ -21,8 +23,31 @@ def write_spec(tmp_path: Path):
 
 @pytest.fixture(autouse=True, scope="session")
 def isolated_cache(tmp_path_factory):
-    """Keep tapgen's cache folder (parse tables, compiled templates) out of the user's home."""
+    """Keep tapgen's cache folder (verdicts, parses, parse tables, templates) out of the user's home."""
     patch = pytest.MonkeyPatch()
     patch.setenv("TAPGEN_CACHE_DIR", str(tmp_path_factory.mktemp("tapgen-cache")))
     yield
     patch.undo()
+
+
+def _cache_at(monkeypatch, folder: Path):
+    monkeypatch.setenv("TAPGEN_CACHE_DIR", str(folder))
+    speed.cache_dir.cache_clear()
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """A cache folder of this test's own, empty (a parser already loaded in this process stays)."""
+    _cache_at(monkeypatch, tmp_path / "cache")
+    yield tmp_path / "cache"
+    speed.cache_dir.cache_clear()
+
+
+@pytest.fixture
+def unwritable_cache(tmp_path, monkeypatch):
+    """A cache folder that cannot be made: its path is under a file."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    _cache_at(monkeypatch, blocker / "cache")
+    yield
+    speed.cache_dir.cache_clear()

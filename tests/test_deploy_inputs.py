@@ -7,7 +7,7 @@ from generator.hcl_parser import parse
 from generator.loader import load_spec
 from generator.stack import Stack
 
-from .helpers import DEFAULT_SPEC, OUT, run_cli
+from .helpers import DEFAULT_SPEC, OUT, SPECS, run_cli
 
 VARIABLES_TF = (OUT / "variables.tf").read_text()
 
@@ -52,7 +52,7 @@ def test_every_variable_is_described_and_only_required_ones_are_set(tmp_path):
 
 
 def test_the_certificate_is_asked_for_in_the_stacks_region(write_spec):
-    _, spec = load_spec(write_spec((OUT.parent / "tests" / "specs" / "new_region.yaml").read_text()))
+    _, spec = load_spec(SPECS / "new_region.yaml")
     text = tfvars_example(spec, next(iter(spec.environments)), VARIABLES_TF)
     assert f"An ACM certificate in {spec.region}, the stack's region" in text
     assert f'certificate_arn = "arn:aws:acm:{spec.region}:' in text

@@ -1,6 +1,7 @@
+import hcl2
 import pytest
 
-from generator import hcl_parser
+from generator import hcl_parser, speed
 from generator.hcl_parser import HclSyntaxError, parse, parse_files
 
 from .helpers import OUT
@@ -9,30 +10,51 @@ STACK = {p.name: p.read_text() for p in OUT.glob("*.tf")}
 
 
 @pytest.fixture
-def always_fork(monkeypatch):
-    monkeypatch.setattr(hcl_parser, "PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(hcl_parser.os, "cpu_count", lambda: 2)  # fork even on a one-CPU runner
+def counted(monkeypatch):
+    """The texts given to the parser since the fixture started."""
+    seen: list[str] = []
+    real = hcl_parser.parse
+
+    def counting(text):
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setattr(hcl_parser, "parse", counting)
+    return seen
 
 
-def test_parallel_parse_of_the_stack_equals_the_whole_file_parse(always_fork):
-    assert parse_files(STACK) == {name: parse(text) for name, text in STACK.items()}
+def test_the_parse_equals_python_hcl2s_own():
+    # tapgen's parser tracks no positions and is fed piece by piece; neither may change a value.
+    for name, text in STACK.items():
+        assert parse(text) == hcl2.loads(text, serialization_options=hcl_parser._OPTIONS), name
 
 
-def test_small_inputs_are_parsed_here_without_a_second_process(monkeypatch):
-    monkeypatch.setattr(hcl_parser.os, "fork", lambda: pytest.fail("forked for a tiny input"))
-    assert parse_files({"a.tf": 'x = 1\n'}) == {"a.tf": {"x": 1}}
+def test_the_join_of_the_pieces_parses_equals_the_whole_file_parse(empty_cache):
+    wholes = {name: parse(text) for name, text in STACK.items()}
+    assert parse_files(STACK) == wholes  # every piece parsed
+    assert parse_files(STACK) == wholes  # every piece from the cache
+
+
+def test_pieces_seen_before_are_not_parsed_again(empty_cache, counted):
+    parse_files(STACK)
+    first = len(counted)
+    assert first == sum(len(hcl_parser._top_level_pieces(text)) for text in STACK.values())
+    edited = STACK["tap_stack.tf"].replace('"10.10.0.0/16"', '"10.11.0.0/16"')
+    assert parse_files({**STACK, "tap_stack.tf": edited})["tap_stack.tf"] == parse(edited)
+    assert len(counted) == first + 1  # only the changed piece
 
 
 HEREDOC = 'locals {\n  doc = <<EOT\n}\nresource "fake" "block" {\n}\nEOT\n}\n\nresource "aws_vpc" "a" {\n}\n'
 
 
-def test_a_cut_inside_a_heredoc_falls_back_to_the_whole_file(always_fork):
+def test_a_cut_inside_a_heredoc_falls_back_to_the_whole_file(empty_cache):
     # The "}" lines inside the heredoc look like top-level ends; the pieces fail, the file does not.
     assert parse_files({"h.tf": HEREDOC}) == {"h.tf": parse(HEREDOC)}
     assert "resource" in parse(HEREDOC) and "fake" not in str(parse(HEREDOC)["resource"])
 
 
-def test_syntax_errors_carry_the_files_own_line_numbers(always_fork):
+def test_syntax_errors_carry_the_files_own_line_numbers(empty_cache):
+    parse_files(STACK)  # the neighbours of the error are cached
     broken = STACK["tap_stack.tf"] + '\nresource "aws_vpc" "x" {\n  cidr_block = \n}\n'
     result = parse_files({**STACK, "tap_stack.tf": broken})
     error = result["tap_stack.tf"]
@@ -41,47 +63,44 @@ def test_syntax_errors_carry_the_files_own_line_numbers(always_fork):
     assert result["variables.tf"] == parse(STACK["variables.tf"])
 
 
-def test_a_dead_child_is_covered_by_the_parent(always_fork, monkeypatch):
-    monkeypatch.setattr(hcl_parser.pickle, "loads", lambda data: (_ for _ in ()).throw(EOFError()))
+def test_damaged_pieces_are_parsed_again(empty_cache, counted):
+    parse_files(STACK)
+    for entry in (empty_cache / "pieces").iterdir():
+        entry.write_bytes(entry.read_bytes()[:-7])  # truncated
+    counted.clear()
+    assert parse_files(STACK) == {name: parse(text) for name, text in STACK.items()}
+    assert len(counted) > 2 * len(STACK)
+
+
+def test_without_a_writable_cache_folder_tapgen_still_parses(unwritable_cache):
+    assert speed.cache_dir("pieces") is None
     assert parse_files(STACK) == {name: parse(text) for name, text in STACK.items()}
 
 
 @pytest.fixture
-def tables(tmp_path, monkeypatch):
-    """The path of the saved tables in an empty cache folder, with no wheel copy beside the code."""
-    monkeypatch.setenv("TAPGEN_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(hcl_parser, "__file__", str(tmp_path / "site-packages" / "hcl_parser.py"))
-    hcl_parser.cache_dir.cache_clear()
+def no_parser(empty_cache):
+    """An empty cache folder and no parser loaded yet."""
     hcl_parser.parser.cache_clear()
-    yield tmp_path / "lark" / hcl_parser.TABLES
-    hcl_parser.cache_dir.cache_clear()
+    yield empty_cache / "lark" / f"tables-{speed.parser_fingerprint()}"
     hcl_parser.parser.cache_clear()
 
 
-def test_tables_are_built_once_then_loaded(tables, monkeypatch):
+def test_tables_are_built_once_then_loaded(no_parser, monkeypatch):
     assert parse("x = 1\n") == {"x": 1}
-    assert tables.stat().st_size > 100_000
+    assert no_parser.stat().st_size > 100_000
     hcl_parser.parser.cache_clear()
     monkeypatch.setattr(hcl_parser, "build_parser", lambda: pytest.fail("rebuilt despite saved tables"))
+    assert parse_files(STACK) == {name: hcl2.loads(text, serialization_options=hcl_parser._OPTIONS)
+                                  for name, text in STACK.items()}
+
+
+@pytest.mark.parametrize("damaged", ["truncated", "not tables"])
+def test_damaged_tables_are_rebuilt(no_parser, damaged):
     assert parse("x = 2\n") == {"x": 2}
-
-
-def test_damaged_tables_are_rebuilt(tables):
-    tables.parent.mkdir(parents=True)
-    tables.write_bytes(b"not tables")
-    assert parse("x = 3\n") == {"x": 3}
-    assert tables.stat().st_size > 100_000
-
-
-def test_without_a_writable_cache_folder_tapgen_still_parses(tmp_path, monkeypatch):
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    monkeypatch.setenv("TAPGEN_CACHE_DIR", str(blocker))  # a file: no folder can be made under it
-    hcl_parser.cache_dir.cache_clear()
+    if damaged == "truncated":  # the entry's checksum fails
+        no_parser.write_bytes(no_parser.read_bytes()[:-100])
+    else:  # a sound entry that Lark cannot load
+        speed.store_tables(b"not tables")
     hcl_parser.parser.cache_clear()
-    try:
-        assert hcl_parser.cache_dir("lark") is None
-        assert parse("x = 4\n") == {"x": 4}
-    finally:
-        hcl_parser.cache_dir.cache_clear()
-        hcl_parser.parser.cache_clear()
+    assert parse("x = 3\n") == {"x": 3}
+    assert len(speed.load_tables()) > 100_000
