@@ -49,7 +49,7 @@ def template_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+def jinja_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir()),
         bytecode_cache=speed.template_bytecode(),
@@ -69,7 +69,7 @@ def render_all(context: dict[str, object]) -> dict[str, str]:
     with_bootstrap = context.get("bootstrap") and not context.get("resolved")
     for name in (*OUTPUT_FILES, *(BOOTSTRAP_FILES if with_bootstrap else ())):
         try:
-            files[name] = environment().get_template(f"{name}.j2").render(context)
+            files[name] = jinja_environment().get_template(f"{name}.j2").render(context)
         except jinja2.TemplateError as error:
             line = getattr(error, "lineno", None)
             raise TemplateError(f"templates/{name}.j2", [Problem("", str(error), line)]) from None
