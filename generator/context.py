@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS
-from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
+from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations
 from .spec import Environment, Spec
 from .views import markdown_table, settings_rows
 
@@ -42,6 +42,8 @@ def environment_settings(env: Environment) -> dict[str, object]:
     db = env.database
     return {
         "production": env.production,
+        "account_id": env.account_id,
+        "assume_role_arn": env.assume_role_arn,
         "vpc_cidr": env.vpc_cidr,
         "az_count": env.availability_zones,
         "nat_gateway_count": env.availability_zones if env.nat_gateways == "per_az" else 1,
@@ -87,6 +89,13 @@ class SettingExpressions:
             return f"local.settings.{name} ? 1 : 0"
         return "1" if self._values[name] else "0"
 
+    def list_of(self, name: str) -> str:
+        """A list expression: the setting's value as the one element, or empty where it is null."""
+        if self._values is None:
+            return f"local.settings.{name} == null ? [] : [local.settings.{name}]"
+        value = self._values[name]
+        return hcl_value([] if value is None else [value])
+
 
 def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[str, object]:
     """The template context for ``spec``; ``resolved`` names an environment to inline."""
@@ -100,7 +109,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "resolved": resolved,
         "environment_settings": settings,
         "setting": SettingExpressions(settings, resolved),
-        "waivers": {name: [f"Waived production rule {rule} ({PRODUCTION_RULES[rule].requires}): {reason}"
+        "waivers": {name: [f"Waived production rule {rule} ({WAIVABLE_RULES[rule]}): {reason}"
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
         "scanner_annotations": scanner_annotations(covered),

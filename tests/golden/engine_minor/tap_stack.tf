@@ -9,6 +9,8 @@ locals {
   environments = {
     dev = {
       production                 = false
+      account_id                 = null
+      assume_role_arn            = null
       vpc_cidr                   = "192.168.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1

@@ -9,6 +9,8 @@ locals {
   environments = {
     team01 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.101.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -34,6 +36,8 @@ locals {
     }
     team02 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.102.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -59,6 +63,8 @@ locals {
     }
     team03 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.103.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -84,6 +90,8 @@ locals {
     }
     team04 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.104.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -109,6 +117,8 @@ locals {
     }
     team05 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.105.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -134,6 +144,8 @@ locals {
     }
     team06 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.106.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -159,6 +171,8 @@ locals {
     }
     team07 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.107.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -184,6 +198,8 @@ locals {
     }
     team08 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.108.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -209,6 +225,8 @@ locals {
     }
     team09 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.109.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -234,6 +252,8 @@ locals {
     }
     team10 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.110.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -259,6 +279,8 @@ locals {
     }
     team11 = {
       production                 = false
+      account_id                 = "333333333333"
+      assume_role_arn            = null
       vpc_cidr                   = "10.111.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -284,6 +306,8 @@ locals {
     }
     prod = {
       production                 = true
+      account_id                 = "444444444444"
+      assume_role_arn            = null
       vpc_cidr                   = "10.200.0.0/16"
       az_count                   = 3
       nat_gateway_count          = 3

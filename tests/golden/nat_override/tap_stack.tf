@@ -9,6 +9,8 @@ locals {
   environments = {
     qa = {
       production                 = false
+      account_id                 = "555555555555"
+      assume_role_arn            = null
       vpc_cidr                   = "10.70.0.0/16"
       az_count                   = 3
       nat_gateway_count          = 3
@@ -34,6 +36,8 @@ locals {
     }
     production = {
       production                 = true
+      account_id                 = "666666666666"
+      assume_role_arn            = "arn:aws:iam::666666666666:role/billing-deploy"
       vpc_cidr                   = "10.71.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1

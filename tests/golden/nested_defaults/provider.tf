@@ -17,6 +17,20 @@ terraform {
 provider "aws" {
   region = var.aws_region
 
+  # Credentials of any other AWS account are refused: the provider checks the caller's account
+  # when it is configured, before Terraform reads or plans anything. Empty where the spec
+  # names no account_id for the environment.
+  allowed_account_ids = local.settings.account_id == null ? [] : [local.settings.account_id]
+
+  # The environment's deploy role, where the spec names one (no block where it does not).
+  dynamic "assume_role" {
+    for_each = local.settings.assume_role_arn == null ? [] : [local.settings.assume_role_arn]
+    content {
+      role_arn     = assume_role.value
+      session_name = "tapgen-${local.environment}"
+    }
+  }
+
   default_tags {
     tags = local.tags
   }

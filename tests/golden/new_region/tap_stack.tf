@@ -9,6 +9,8 @@ locals {
   environments = {
     staging = {
       production                 = false
+      account_id                 = "121212121212"
+      assume_role_arn            = "arn:aws:iam::121212121212:role/clinic-deploy"
       vpc_cidr                   = "172.16.0.0/16"
       az_count                   = 3
       nat_gateway_count          = 1
@@ -34,6 +36,8 @@ locals {
     }
     prod = {
       production                 = true
+      account_id                 = "343434343434"
+      assume_role_arn            = "arn:aws:iam::343434343434:role/clinic-deploy"
       vpc_cidr                   = "172.17.0.0/16"
       az_count                   = 3
       nat_gateway_count          = 3

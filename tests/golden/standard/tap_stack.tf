@@ -9,6 +9,8 @@ locals {
   environments = {
     dev = {
       production                 = false
+      account_id                 = "111111111111"
+      assume_role_arn            = null
       vpc_cidr                   = "10.10.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -34,6 +36,8 @@ locals {
     }
     staging = {
       production                 = false
+      account_id                 = "111111111111"
+      assume_role_arn            = null
       vpc_cidr                   = "10.20.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -59,6 +63,8 @@ locals {
     }
     prod = {
       production                 = true
+      account_id                 = "222222222222"
+      assume_role_arn            = null
       vpc_cidr                   = "10.30.0.0/16"
       az_count                   = 3
       nat_gateway_count          = 3

@@ -9,6 +9,8 @@ locals {
   environments = {
     dev = {
       production                 = false
+      account_id                 = "565656565656"
+      assume_role_arn            = null
       vpc_cidr                   = "10.50.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 1
@@ -35,7 +37,10 @@ locals {
     prod = {
       # Waived production rule multi_az (database.multi_az: true): single-AZ until the 2027 budget; restores are tested weekly
       # Waived production rule log_retention (log_retention_days of at least 365): logs are exported nightly to the archive account, kept seven years
+      # Waived production rule separate_account (an AWS account that no non-production environment uses): a lab with synthetic data only; one account keeps its cost visible
       production                 = true
+      account_id                 = "565656565656"
+      assume_role_arn            = null
       vpc_cidr                   = "10.51.0.0/16"
       az_count                   = 2
       nat_gateway_count          = 2
