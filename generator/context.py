@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from . import __version__
 from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS
 from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations
@@ -105,6 +106,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
     slots = 2 ** SUBNET_NEWBITS // 4  # each tier's block leaves a quarter of the range free
     return {
         "source": source,
+        "tapgen_version": __version__,
         "spec": spec,
         "resolved": resolved,
         "environment_settings": settings,
