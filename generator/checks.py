@@ -74,13 +74,27 @@ def _references(stack: Stack) -> Iterator[Problem]:
         "resource": {".".join(b.labels) for b in stack.blocks("resource")},
     }
     for block in stack.blocks():
-        for expression in _expressions(block.body):
-            for match in _REFERENCE.finditer(expression):
-                kind, name = _classify(match)
-                if name not in declared[kind]:
-                    shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
-                    yield Problem(block.address, f"refers to undeclared {shown}",
-                                  stack.line_of(block.file, shown), file=block.file)
+        if block.kind in ("moved", "removed"):
+            continue  # they name addresses that are, by design, no longer declared
+        for kind, name in references(block.body):
+            if name not in declared[kind]:
+                shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
+                yield Problem(block.address, f"refers to undeclared {shown}",
+                              stack.line_of(block.file, shown), file=block.file)
+
+
+def references(value: object) -> Iterator[tuple[str, str]]:
+    """(kind, name) of every reference in a parsed value: ("local", "name_prefix"),
+    ("resource", "aws_vpc.this"), ("data", ...), ("var", ...)."""
+    for expression in _expressions(value):
+        for match in _REFERENCE.finditer(expression):
+            yield _classify(match)
+
+
+def setting_references(value: object) -> Iterator[str]:
+    """The names of the per-environment settings a parsed value reads (``local.settings.NAME``)."""
+    for expression in _expressions(value):
+        yield from (m.group(1) for m in _SETTING_REFERENCE.finditer(expression))
 
 
 def _classify(match: re.Match[str]) -> tuple[str, str]:

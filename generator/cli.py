@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, pipeline, views
+from . import __version__, impact, pipeline, views
 from .errors import Exit, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
@@ -49,6 +49,11 @@ def _environment(spec: Spec, name: str) -> str:
         raise click.BadParameter(f"no environment '{name}'; the spec defines: "
                                  + ", ".join(spec.environments), param_hint="ENV")
     return name
+
+
+def _show(report: str) -> None:
+    if report:
+        click.echo(report, err=True)
 
 
 def handle_errors(command):
@@ -106,10 +111,18 @@ def main() -> None:
               help="Write nothing; exit 1 with a diff if the directory is not what the spec renders to.")
 @click.option("--resolve", metavar="ENV", shell_complete=_complete_environments,
               help="Render one environment with its settings inlined (for scanners); needs --out.")
+@click.option("--allow-replace", "allow_replace", metavar="ENV", multiple=True,
+              shell_complete=_complete_environments,
+              help="Write even though production environment ENV would lose data (repeatable).")
 @click.pass_context
 @handle_errors
-def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resolve: str | None) -> None:
-    """Render the spec into provider.tf, variables.tf, tap_stack.tf, outputs.tf and README.md."""
+def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resolve: str | None,
+           allow_replace: tuple[str, ...]) -> None:
+    """Render the spec into provider.tf, variables.tf, tap_stack.tf, outputs.tf and README.md.
+
+    Before writing, prints what the change does to the infrastructure, per environment, and
+    refuses (exit 1, nothing written) to replace or destroy data in production unless
+    --allow-replace names the environment."""
     if resolve and ctx.get_parameter_source("out_dir") is click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--resolve needs --out DIR: a resolved copy must not replace "
                                f"{DEFAULT_OUT}/, which is keyed by workspace")
@@ -117,12 +130,13 @@ def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resol
         pending = pipeline.stale(spec_path, out_dir, resolve)
         if pending:
             click.echo(unified_diff(pending, out_dir), nl=False)
+            _show(impact.assess(pending, out_dir).report())
             names = ", ".join(c.name for c in pending)
             click.echo(f"{out_dir}/ is stale ({names}); run `tapgen render` to update it.", err=True)
             sys.exit(Exit.FAILED)
         click.echo(f"{out_dir}/ is up to date.", err=True)
         return
-    written = pipeline.render(spec_path, out_dir, resolve)
+    written = pipeline.render(spec_path, out_dir, resolve, allow_replace, show=_show)
     summary = ", ".join(f"{c.kind}d {c.name}" for c in written) or "already up to date"
     click.echo(f"{out_dir}/: {summary}", err=True)
 

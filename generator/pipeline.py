@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
+from . import impact
 from .checks import check_stack
 from .context import build_context
 from .errors import OutputError, Problem, SpecError
@@ -38,8 +39,17 @@ def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str
     return files
 
 
-def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
-    return write_atomic(render_files(spec_path, resolve), out_dir)
+def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None,
+           allow_replace: Collection[str] = (), show: Callable[[str], None] | None = None) -> list[Change]:
+    """Write the spec's output into ``out_dir``. First its impact on the infrastructure is shown,
+    and a render that would lose data in a production environment not named in ``allow_replace``
+    is refused (impact.ReplacementRefused) before anything is written."""
+    files = render_files(spec_path, resolve)
+    found = impact.assess(pending_changes(files, out_dir), out_dir)
+    if show and found.report():
+        show(found.report())
+    impact.refuse_losses(found, allow_replace, out_dir)
+    return write_atomic(files, out_dir)
 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
