@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__, impact, pipeline, views
+from . import guard as plan_guard
 from .errors import Exit, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
@@ -173,6 +174,23 @@ def diff(spec_path: str, first: str, second: str) -> None:
         click.echo(views.text_table(header, rows), nl=False)
     else:
         click.echo(f"{first} and {second} have the same settings.", err=True)
+
+
+@main.command()
+@click.argument("plan_json", metavar="PLAN_JSON")
+@click.option("--allow", "allowed", metavar="ADDRESS", multiple=True,
+              help="Accept the deletion or replacement of ADDRESS (a resource, or one instance of it).")
+@click.option("--list", "listing", is_flag=True,
+              help="Only list the resources holding data that the plan destroys; exit 0.")
+@handle_errors
+def guard(plan_json: str, allowed: tuple[str, ...], listing: bool) -> None:
+    """Exit 1 if a plan (terraform show -json; - reads standard input) destroys or replaces a
+    resource that holds data, listing each with Terraform's reason; exit 2 if it is not a plan."""
+    plan, source = plan_guard.load_plan(plan_json)
+    found = plan_guard.review(plan, allowed)
+    click.echo(found.report(listing), err=True)
+    if found.refused and not listing:
+        raise found.refusal(source)
 
 
 @main.command()
