@@ -16,6 +16,10 @@ BACKEND_CONFIG ?=
 VARS_DIR ?= vars
 VAR_FILE ?= $(wildcard $(VARS_DIR)/$(WORKSPACE).tfvars)
 AUTO_APPROVE ?=
+# ALLOW_REPLACE="address ...": resources holding data that apply may destroy or replace on purpose.
+# CONFIRM=<workspace>: destroy's second yes for a production workspace.
+ALLOW_REPLACE ?=
+CONFIRM ?=
 
 TF := $(TERRAFORM) -chdir=$(OUT)
 # -chdir moves Terraform into $(OUT), so files given on the command line become absolute paths.
@@ -26,7 +30,7 @@ CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
 .PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema \
-        plan apply destroy fmt validate _workspace _terraform _init
+        plan apply destroy fmt validate _workspace _terraform _init _production_confirmed
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -81,12 +85,16 @@ schema: install ## Regenerate schema/tapgen.schema.json from the spec model
 plan: _init ## Plan WORKSPACE=<env> into $(OUT)/<env>.tfplan
 	$(TF) plan -input=false $(VAR_ARGS) -out=$(WORKSPACE).tfplan
 
-apply: plan ## Plan WORKSPACE=<env>, confirm, then apply exactly that plan
+# The guard refuses a plan that destroys or replaces a resource holding data (database, keys,
+# buckets, log groups...) unless ALLOW_REPLACE names it; it runs before the confirmation.
+apply: plan ## Plan WORKSPACE=<env>, guard it, confirm, then apply exactly that plan
+	set -o pipefail; $(TF) show -json $(WORKSPACE).tfplan | $(BIN)/tapgen guard - $(foreach address,$(ALLOW_REPLACE),--allow '$(address)')
 	@$(call confirm,Apply this plan to $(WORKSPACE)?)
 	$(TF) apply -input=false $(WORKSPACE).tfplan
 
-destroy: _init ## Plan the destruction of WORKSPACE=<env>, confirm, then apply it
+destroy: _production_confirmed _init ## Plan the destruction of WORKSPACE=<env>, list what holds data, confirm, apply
 	$(TF) plan -destroy -input=false $(VAR_ARGS) -out=$(WORKSPACE).destroy.tfplan
+	set -o pipefail; $(TF) show -json $(WORKSPACE).destroy.tfplan | $(BIN)/tapgen guard --list -
 	@$(call confirm,DESTROY everything in $(WORKSPACE)?)
 	$(TF) apply -input=false $(WORKSPACE).destroy.tfplan
 
@@ -106,6 +114,15 @@ _workspace: install
 	if ! grep -qxF -- "$(WORKSPACE)" <<< "$$envs"; then \
 	  echo "$(if $(WORKSPACE),WORKSPACE=$(WORKSPACE) is not an environment of $(SPEC),WORKSPACE is required); use one of: $$(paste -sd ' ' <<< "$$envs")" >&2; \
 	  echo "  for example: make $(or $(firstword $(MAKECMDGOALS)),plan) WORKSPACE=$$(head -n1 <<< "$$envs")" >&2; \
+	  exit 2; \
+	fi
+
+# Which workspaces are production is the spec's to say (tapgen workspaces --production).
+_production_confirmed: _workspace
+	@production="$$($(BIN)/tapgen workspaces --production --spec $(SPEC))" || exit 2; \
+	if grep -qxF -- "$(WORKSPACE)" <<< "$$production" && [ "$(CONFIRM)" != "$(WORKSPACE)" ]; then \
+	  echo "$(WORKSPACE) is a production environment: destroying it also needs CONFIRM=$(WORKSPACE)" >&2; \
+	  echo "  for example: make destroy WORKSPACE=$(WORKSPACE) CONFIRM=$(WORKSPACE)" >&2; \
 	  exit 2; \
 	fi
 

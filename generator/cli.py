@@ -144,10 +144,13 @@ def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resol
 
 @main.command()
 @spec_option
+@click.option("--production", is_flag=True, help="Only the production environments.")
 @handle_errors
-def workspaces(spec_path: str) -> None:
+def workspaces(spec_path: str, production: bool) -> None:
     """Print the spec's environments (Terraform workspaces), one a line."""
-    click.echo("\n".join(_load(spec_path).environments))
+    names = [name for name, env in _load(spec_path).environments.items() if env.production or not production]
+    if names:
+        click.echo("\n".join(names))
 
 
 @main.command()
