@@ -29,7 +29,7 @@ VAR_ARGS := $(if $(VAR_FILE),-var-file=$(abspath $(VAR_FILE)))
 CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema \
+.PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema addresses \
         plan apply destroy fmt validate _workspace _terraform _init _production_confirmed
 
 help: ## Show the targets
@@ -78,6 +78,9 @@ bench: install ## Time renders against the import floor; rewrite the README's pe
 
 readme: install ## Regenerate the README's skip ledger from generator/policy.py
 	$(BIN)/python tools/update_readme.py
+
+addresses: install ## Add the resource addresses the goldens now hold to tests/data/addresses.txt (never drops one)
+	$(BIN)/python tools/addresses.py
 
 schema: install ## Regenerate schema/tapgen.schema.json from the spec model
 	$(BIN)/tapgen schema > schema/tapgen.schema.json

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from . import __version__
+from . import __version__, addresses
 from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS
 from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations
@@ -121,6 +121,9 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
+        # Addresses earlier versions generated: moved and removed blocks keep their state.
+        "moved": addresses.MOVED,
+        "removed": addresses.REMOVED,
         "ledger_table": ledger_table(spec.environments),
     }
 

@@ -98,3 +98,15 @@ def test_the_checks_would_catch_a_loader_error_and_bad_formatting(tmp_path):
     stack.write_text(stack.read_text() + '\nresource "aws_vpc" "this" {\n  cidr_block =   "10.0.0.0/16"\n}\n')
     assert "tap_stack.tf" in fmt_changes(out)
     assert any("Duplicate resource" in error for error in loader_errors(out))
+
+
+def test_moved_and_removed_blocks_load(tmp_path, monkeypatch):
+    from generator import addresses
+
+    monkeypatch.setattr(addresses, "MOVED", (addresses.Moved("aws_s3_bucket.access_logs", "aws_s3_bucket.alb_logs",
+                                                             "0.2.0", "renamed"),))
+    monkeypatch.setattr(addresses, "REMOVED", (addresses.Removed("aws_s3_bucket.audit", "0.2.0", "kept in AWS"),))
+    out = rendered(tmp_path, "history")
+    assert "moved {" in (out / "tap_stack.tf").read_text()
+    assert fmt_changes(out) == ""
+    assert loader_errors(out) == []
