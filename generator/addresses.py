@@ -35,17 +35,9 @@ class Moved:
 
 
 @dataclass(frozen=True)
-class Removed:
-    """No longer managed by tapgen; the object stays in AWS (its data with it)."""
-
-    address: str
-    version: str
-    why: str
-
-
-@dataclass(frozen=True)
-class Destroyed:
-    """No longer generated, and destroyed on the next apply: a resource that holds no data."""
+class Dropped:
+    """An address tapgen no longer generates: in REMOVED, forgotten and left in AWS (its data
+    with it); in DESTROYED, destroyed on the next apply (a resource that holds no data)."""
 
     address: str
     version: str
@@ -54,8 +46,8 @@ class Destroyed:
 
 # In the order the blocks appear in the output; each entry's version is the one that changed it.
 MOVED: tuple[Moved, ...] = ()
-REMOVED: tuple[Removed, ...] = ()
-DESTROYED: tuple[Destroyed, ...] = ()
+REMOVED: tuple[Dropped, ...] = ()
+DESTROYED: tuple[Dropped, ...] = ()
 
 
 def generated_addresses(texts: Iterable[str]) -> set[str]:

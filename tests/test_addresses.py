@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from generator import __version__, addresses
-from generator.addresses import ADDRESS, Destroyed, Moved, Removed
+from generator.addresses import ADDRESS, Dropped, Moved
 from generator.stack import Stack
 from generator.stateful import is_stateful
 
@@ -33,8 +33,8 @@ def test_every_address_ever_generated_is_still_generated_or_accounted_for():
     accounted = ({entry.from_address for entry in addresses.MOVED} | {entry.address for entry in addresses.REMOVED}
                  | {entry.address for entry in addresses.DESTROYED})
     lost = [address for address in RECORDED if address not in CURRENT and address not in accounted]
-    assert not lost, (f"{lost} are no longer generated: add a Moved, Removed or (for resources that hold no "
-                      "data) Destroyed entry to generator/addresses.py, and say so in CHANGELOG.md")
+    assert not lost, (f"{lost} are no longer generated: add an entry to MOVED, REMOVED or (for resources "
+                      "that hold no data) DESTROYED in generator/addresses.py, and say so in CHANGELOG.md")
 
 
 def test_the_history_says_where_each_address_went_and_when():
@@ -45,7 +45,7 @@ def test_the_history_says_where_each_address_went_and_when():
         assert ADDRESS.fullmatch(entry.address) and entry.address not in CURRENT, entry
     for entry in addresses.DESTROYED:
         assert entry.address not in CURRENT, entry
-        assert not is_stateful(entry.address.split(".")[0]), f"{entry.address} holds data: make it Removed"
+        assert not is_stateful(entry.address.split(".")[0]), f"{entry.address} holds data: put it in REMOVED"
     for entry in (*addresses.MOVED, *addresses.REMOVED, *addresses.DESTROYED):
         assert f"## {entry.version}\n" in CHANGELOG and entry.version <= __version__, entry
 
@@ -86,7 +86,7 @@ def test_a_moved_entry_renders_a_moved_block_and_the_rename_is_no_loss(rendered,
 
 
 def test_a_removed_entry_keeps_the_object_in_aws(rendered, monkeypatch):
-    monkeypatch.setattr(addresses, "REMOVED", (Removed("aws_s3_bucket.audit", __version__,
+    monkeypatch.setattr(addresses, "REMOVED", (Dropped("aws_s3_bucket.audit", __version__,
                                                        "audit logs now go to the organisation's bucket"),))
     earlier_render(rendered, 'resource "aws_s3_bucket" "alb_logs" {',
                    'resource "aws_s3_bucket" "audit" {\n  bucket = "audit"\n}\n\nresource "aws_s3_bucket" "alb_logs" {')
@@ -97,8 +97,8 @@ def test_a_removed_entry_keeps_the_object_in_aws(rendered, monkeypatch):
 
 
 def test_a_destroyed_entry_must_hold_no_data(monkeypatch):
-    monkeypatch.setattr(addresses, "DESTROYED", (Destroyed("aws_db_instance.legacy", __version__, "gone"),))
-    with pytest.raises(AssertionError, match="holds data: make it Removed"):
+    monkeypatch.setattr(addresses, "DESTROYED", (Dropped("aws_db_instance.legacy", __version__, "gone"),))
+    with pytest.raises(AssertionError, match="holds data: put it in REMOVED"):
         test_the_history_says_where_each_address_went_and_when()
 
 

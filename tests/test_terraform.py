@@ -105,7 +105,7 @@ def test_moved_and_removed_blocks_load(tmp_path, monkeypatch):
 
     monkeypatch.setattr(addresses, "MOVED", (addresses.Moved("aws_s3_bucket.access_logs", "aws_s3_bucket.alb_logs",
                                                              "0.2.0", "renamed"),))
-    monkeypatch.setattr(addresses, "REMOVED", (addresses.Removed("aws_s3_bucket.audit", "0.2.0", "kept in AWS"),))
+    monkeypatch.setattr(addresses, "REMOVED", (addresses.Dropped("aws_s3_bucket.audit", "0.2.0", "kept in AWS"),))
     out = rendered(tmp_path, "history")
     assert "moved {" in (out / "tap_stack.tf").read_text()
     assert fmt_changes(out) == ""
