@@ -394,7 +394,9 @@ def _environment(name: str, old: _Output, new: _Output) -> EnvironmentImpact:
     template = _template_effects(old, new)
     if template:
         changes.append(SettingChange(TEMPLATES, None, None, template))
-    return EnvironmentImpact(name, bool(after.get("production")), tuple(changes))
+    # Production if it was or becomes production: turning production off does not unlock a loss.
+    production = bool(before.get("production") or after.get("production"))
+    return EnvironmentImpact(name, production, tuple(changes))
 
 
 def _changed_settings(before: Mapping, after: Mapping, old: _Output, new: _Output):

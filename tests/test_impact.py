@@ -119,6 +119,14 @@ def test_allow_replace_names_the_environment_that_may_lose_data(stack):
     assert '"healthcare-ops"' in (stack.out / "tap_stack.tf").read_text()
 
 
+def test_turning_production_off_in_the_same_render_does_not_unlock_a_loss(stack):
+    result = stack(("project: healthcare-app", "project: healthcare-ops"),
+                   ("    kms_deletion_window_days: 30\n", "    kms_deletion_window_days: 30\n    production: false\n"
+                    "    waivers: {production: a load-test copy with synthetic data only}\n"))
+    assert result.exit_code == 1
+    assert "environments.prod: would replace or destroy stateful resources" in result.stderr
+
+
 def test_a_new_vpc_range_replaces_the_network_and_puts_the_database_at_risk(stack):
     result = stack((PROD_CIDR, "    vpc_cidr: 10.31.0.0/16\n"))
     assert result.exit_code == 1
