@@ -16,6 +16,10 @@ BACKEND_CONFIG ?=
 VARS_DIR ?= vars
 VAR_FILE ?= $(wildcard $(VARS_DIR)/$(WORKSPACE).tfvars)
 AUTO_APPROVE ?=
+# ALLOW_REPLACE="address ...": resources holding data that apply may destroy or replace on purpose.
+# CONFIRM=<workspace>: destroy's second yes for a production workspace.
+ALLOW_REPLACE ?=
+CONFIRM ?=
 
 TF := $(TERRAFORM) -chdir=$(OUT)
 # The state bucket's root module, rendered when the spec has a backend; its state stays local.
@@ -27,8 +31,8 @@ VAR_ARGS := $(if $(VAR_FILE),-var-file=$(abspath $(VAR_FILE)))
 CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema \
-        plan apply destroy bootstrap fmt validate _workspace _terraform _init
+.PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema addresses \
+        plan apply destroy bootstrap fmt validate _workspace _terraform _init _production_confirmed
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,9 +60,11 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 render: install ## Render $(SPEC) into $(OUT)/
 	$(BIN)/tapgen render --spec $(SPEC) --out $(OUT)
 
+# Golden records are never applied: their renders may replace anything (the impact is still printed).
 goldens: render ## Regenerate tests/golden/<case>/ from each tests/specs/<case>.yaml (and out/)
 	@for spec in tests/specs/*.yaml; do \
-	  $(BIN)/tapgen render --spec "$$spec" --out "tests/golden/$$(basename "$$spec" .yaml)" || exit 1; \
+	  allow="$$($(BIN)/tapgen workspaces --spec "$$spec" | sed 's/^/--allow-replace=/')" || exit 1; \
+	  $(BIN)/tapgen render --spec "$$spec" --out "tests/golden/$$(basename "$$spec" .yaml)" $$allow || exit 1; \
 	done
 
 check: install ## Exit 1 with a diff if $(OUT)/ is not what $(SPEC) renders to
@@ -77,18 +83,25 @@ bench: install ## Time renders against the import floor; rewrite the README's pe
 readme: install ## Regenerate the README's skip ledger from generator/policy.py
 	$(BIN)/python tools/update_readme.py
 
+addresses: install ## Add the resource addresses the goldens now hold to tests/data/addresses.txt (never drops one)
+	$(BIN)/python tools/addresses.py
+
 schema: install ## Regenerate schema/tapgen.schema.json from the spec model
 	$(BIN)/tapgen schema > schema/tapgen.schema.json
 
 plan: _init ## Plan WORKSPACE=<env> into $(OUT)/<env>.tfplan
 	$(TF) plan -input=false $(VAR_ARGS) -out=$(WORKSPACE).tfplan
 
-apply: plan ## Plan WORKSPACE=<env>, confirm, then apply exactly that plan
+# The guard refuses a plan that destroys or replaces a resource holding data (database, keys,
+# buckets, log groups...) unless ALLOW_REPLACE names it; it runs before the confirmation.
+apply: plan ## Plan WORKSPACE=<env>, guard it, confirm, then apply exactly that plan
+	set -o pipefail; $(TF) show -json $(WORKSPACE).tfplan | $(BIN)/tapgen guard - $(foreach address,$(ALLOW_REPLACE),--allow '$(address)')
 	@$(call confirm,Apply this plan to $(WORKSPACE)?)
 	$(TF) apply -input=false $(WORKSPACE).tfplan
 
-destroy: _init ## Plan the destruction of WORKSPACE=<env>, confirm, then apply it
+destroy: _production_confirmed _init ## Plan the destruction of WORKSPACE=<env>, list what holds data, confirm, apply
 	$(TF) plan -destroy -input=false $(VAR_ARGS) -out=$(WORKSPACE).destroy.tfplan
+	set -o pipefail; $(TF) show -json $(WORKSPACE).destroy.tfplan | $(BIN)/tapgen guard --list -
 	@$(call confirm,DESTROY everything in $(WORKSPACE)?)
 	$(TF) apply -input=false $(WORKSPACE).destroy.tfplan
 
@@ -118,6 +131,15 @@ _workspace: install
 	if ! grep -qxF -- "$(WORKSPACE)" <<< "$$envs"; then \
 	  echo "$(if $(WORKSPACE),WORKSPACE=$(WORKSPACE) is not an environment of $(SPEC),WORKSPACE is required); use one of: $$(paste -sd ' ' <<< "$$envs")" >&2; \
 	  echo "  for example: make $(or $(firstword $(MAKECMDGOALS)),plan) WORKSPACE=$$(head -n1 <<< "$$envs")" >&2; \
+	  exit 2; \
+	fi
+
+# Which workspaces are production is the spec's to say (tapgen workspaces --production).
+_production_confirmed: _workspace
+	@production="$$($(BIN)/tapgen workspaces --production --spec $(SPEC))" || exit 2; \
+	if grep -qxF -- "$(WORKSPACE)" <<< "$$production" && [ "$(CONFIRM)" != "$(WORKSPACE)" ]; then \
+	  echo "$(WORKSPACE) is a production environment: destroying it also needs CONFIRM=$(WORKSPACE)" >&2; \
+	  echo "  for example: make destroy WORKSPACE=$(WORKSPACE) CONFIRM=$(WORKSPACE)" >&2; \
 	  exit 2; \
 	fi
 

@@ -167,19 +167,33 @@ def _references(stack: Stack, places: _Places) -> Iterator[Problem]:
         "resource": {".".join(b.labels) for b in stack.blocks("resource")},
     }
     for block in stack.blocks():
+        if block.kind in ("moved", "removed"):
+            continue  # they name addresses that are, by design, no longer declared
         for part in block.written:  # each file's text of the block, for its lines
             reported: Counter[str] = Counter()
-            for expression in _expressions(part.body):
-                for match in _REFERENCE.finditer(expression):
-                    kind, name = _classify(match)
-                    if name not in declared[kind]:
-                        shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
-                        # The n-th mention of this name in this block, not the first in the file.
-                        lines = places.occurrences(part, re.compile(rf"(?<![\w.]){re.escape(shown)}(?![\w-])"))
-                        index = reported[shown]
-                        reported[shown] += 1
-                        line = lines[index] if index < len(lines) else places.line(part)
-                        yield Problem(part.address, f"refers to undeclared {shown}", line, file=part.file)
+            for kind, name in references(part.body):
+                if name not in declared[kind]:
+                    shown = f"{kind}.{name}" if kind in ("var", "local", "data") else name
+                    # The n-th mention of this name in this block, not the first in the file.
+                    lines = places.occurrences(part, re.compile(rf"(?<![\w.]){re.escape(shown)}(?![\w-])"))
+                    index = reported[shown]
+                    reported[shown] += 1
+                    line = lines[index] if index < len(lines) else places.line(part)
+                    yield Problem(part.address, f"refers to undeclared {shown}", line, file=part.file)
+
+
+def references(value: object) -> Iterator[tuple[str, str]]:
+    """(kind, name) of every reference in a parsed value: ("local", "name_prefix"),
+    ("resource", "aws_vpc.this"), ("data", ...), ("var", ...)."""
+    for expression in _expressions(value):
+        for match in _REFERENCE.finditer(expression):
+            yield _classify(match)
+
+
+def setting_references(value: object) -> Iterator[str]:
+    """The names of the per-environment settings a parsed value reads (``local.settings.NAME``)."""
+    for expression in _expressions(value):
+        yield from (m.group(1) for m in _SETTING_REFERENCE.finditer(expression))
 
 
 def _classify(match: re.Match[str]) -> tuple[str, str]:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__, deploy_inputs, pipeline, speed, views
+from . import __version__, deploy_inputs, impact, pipeline, speed, views
+from . import guard as plan_guard
 from .errors import Exit, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
@@ -51,6 +52,11 @@ def _environment(spec: Spec, name: str) -> str:
         raise click.BadParameter(f"no environment '{name}'; the spec defines: "
                                  + ", ".join(spec.environments), param_hint="ENV")
     return name
+
+
+def _show(report: str) -> None:
+    if report:
+        click.echo(report, err=True)
 
 
 def handle_errors(command):
@@ -103,10 +109,18 @@ def main() -> None:
               help="Write nothing; exit 1 with a diff if the directory is not what the spec renders to.")
 @click.option("--resolve", metavar="ENV", shell_complete=_complete_environments,
               help="Render one environment with its settings inlined (for scanners); needs --out.")
+@click.option("--allow-replace", "allow_replace", metavar="ENV", multiple=True,
+              shell_complete=_complete_environments,
+              help="Write even though production environment ENV would lose data (repeatable).")
 @click.pass_context
 @handle_errors
-def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resolve: str | None) -> None:
-    """Render the spec into provider.tf, variables.tf, tap_stack.tf, outputs.tf and README.md."""
+def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resolve: str | None,
+           allow_replace: tuple[str, ...]) -> None:
+    """Render the spec into provider.tf, variables.tf, tap_stack.tf, outputs.tf and README.md.
+
+    Before writing, prints what the change does to the infrastructure, per environment, and
+    refuses (exit 1, nothing written) to replace or destroy data in production unless
+    --allow-replace names the environment."""
     given = {name: ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
              for name in ("spec_path", "out_dir")}
     if resolve:
@@ -115,6 +129,7 @@ def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resol
         pending = pipeline.stale(spec_path, out_dir, resolve)
         if pending:
             click.echo(unified_diff(pending, out_dir), nl=False)
+            _show(impact.assess(pending, out_dir).report())
             names = ", ".join(c.name for c in pending)
             command = ["tapgen", "render", *(["--spec", spec_path] if given["spec_path"] else []),
                        *(["--out", str(out_dir)] if given["out_dir"] else []),
@@ -123,7 +138,7 @@ def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resol
             sys.exit(Exit.FAILED)
         click.echo(f"{out_dir}/ is up to date.", err=True)
         return
-    written = pipeline.render(spec_path, out_dir, resolve)
+    written = pipeline.render(spec_path, out_dir, resolve, allow_replace, show=_show)
     for change in written:
         if change.edited:
             fate = "removed" if change.new is None else "replaced"
@@ -149,10 +164,13 @@ def _refuse_to_resolve_over_workspaces(out_dir: Path, given: bool) -> None:
 
 @main.command()
 @spec_option
+@click.option("--production", is_flag=True, help="Only the production environments.")
 @handle_errors
-def workspaces(spec_path: str) -> None:
+def workspaces(spec_path: str, production: bool) -> None:
     """Print the spec's environments (Terraform workspaces), one a line."""
-    click.echo("\n".join(_load(spec_path).environments))
+    names = [name for name, env in _load(spec_path).environments.items() if env.production or not production]
+    if names:
+        click.echo("\n".join(names))
 
 
 @main.command()
@@ -179,6 +197,23 @@ def diff(spec_path: str, first: str, second: str) -> None:
         click.echo(views.text_table(header, rows), nl=False)
     else:
         click.echo(f"{first} and {second} have the same settings.", err=True)
+
+
+@main.command()
+@click.argument("plan_json", metavar="PLAN_JSON")
+@click.option("--allow", "allowed", metavar="ADDRESS", multiple=True,
+              help="Accept the deletion or replacement of ADDRESS (a resource, or one instance of it).")
+@click.option("--list", "listing", is_flag=True,
+              help="Only list the resources holding data that the plan destroys; exit 0.")
+@handle_errors
+def guard(plan_json: str, allowed: tuple[str, ...], listing: bool) -> None:
+    """Exit 1 if a plan (terraform show -json; - reads standard input) destroys or replaces a
+    resource that holds data, listing each with Terraform's reason; exit 2 if it is not a plan."""
+    plan, source = plan_guard.load_plan(plan_json)
+    found = plan_guard.review(plan, allowed)
+    click.echo(found.report(listing), err=True)
+    if found.refused and not listing:
+        raise found.refusal(source)
 
 
 @main.command()

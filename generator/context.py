@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .hcl import hcl_literal
+from . import __version__, addresses
+from .hcl import hcl_literal, hcl_value
 from .invariants import SUBNET_NEWBITS
-from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
+from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations
 from .regions import ELB_ACCOUNT_REGIONS
 from .spec import DB_MASTER_USERNAME, Environment, Spec
 from .views import markdown_table, settings_rows
@@ -42,6 +43,8 @@ def environment_settings(env: Environment) -> dict[str, object]:
     db = env.database
     return {
         "production": env.production,
+        "account_id": env.account_id,
+        "assume_role_arn": env.assume_role_arn,
         "vpc_cidr": env.vpc_cidr,
         "az_count": env.availability_zones,
         "nat_gateway_count": env.availability_zones if env.nat_gateways == "per_az" else 1,
@@ -124,6 +127,13 @@ class SettingExpressions:
             return f"local.settings.{name} ? 1 : 0"
         return "1" if self._values[name] else "0"
 
+    def list_of(self, name: str) -> str:
+        """A list expression: the setting's value as the one element, or empty where it is null."""
+        if self._values is None:
+            return f"local.settings.{name} == null ? [] : [local.settings.{name}]"
+        value = self._values[name]
+        return hcl_value([] if value is None else [value])
+
 
 def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[str, object]:
     """The template context for ``spec``; ``resolved`` names an environment to inline."""
@@ -133,11 +143,12 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
     slots = 2 ** SUBNET_NEWBITS // 4  # each tier's block leaves a quarter of the range free
     return {
         "source": source,
+        "tapgen_version": __version__,
         "spec": spec,
         "resolved": resolved,
         "environment_settings": settings,
         "setting": SettingExpressions(settings, resolved),
-        "waivers": {name: [f"Waived production rule {rule} ({PRODUCTION_RULES[rule].requires}): {reason}"
+        "waivers": {name: [f"Waived production rule {rule} ({WAIVABLE_RULES[rule]}): {reason}"
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
         "scanner_annotations": scanner_annotations(covered),
@@ -149,6 +160,9 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "backend": _backend(spec),
         "bootstrap": _bootstrap(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
+        # Addresses earlier versions generated: moved and removed blocks keep their state.
+        "moved": addresses.MOVED,
+        "removed": addresses.REMOVED,
         "ledger_table": ledger_table(spec.environments),
         "app_delivery_table": markdown_table(["environment", "app delivered by", "Auto Scaling health checks"],
                                              app_delivery_rows(spec)),

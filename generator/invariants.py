@@ -13,7 +13,13 @@ import re
 from collections.abc import Mapping
 
 from .errors import Problem
-from .policy import MIN_WAIVER_REASON, PRODUCTION_RULES
+from .policy import (
+    MIN_WAIVER_REASON,
+    PRODUCTION_RULES,
+    SEPARATE_ACCOUNT,
+    SEPARATE_ACCOUNT_REQUIRES,
+    WAIVABLE_RULES,
+)
 from .regions import REGIONS, closest
 from .spec import DB_MASTER_USERNAME, Environment, Spec
 
@@ -39,6 +45,7 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
     for name, env in spec.environments.items():
         found += _env_rules(f"environments.{name}", env)
         found += _production(f"environments.{name}", env)
+        found += _separate_account(f"environments.{name}", env, spec.environments)
     found += _retention_order(spec)
     return [Problem(path, message, _line(lines, path), hint) for path, message, hint in found]
 
@@ -189,30 +196,48 @@ def _env_rules(path: str, env: Environment):
         yield (f"{path}.database.max_allocated_storage_gb",
                f"must be above allocated_storage_gb ({db.allocated_storage_gb}) or 0",
                "0 turns storage autoscaling off")
+    role_account = env.assume_role_arn.split(":")[4] if env.assume_role_arn else None
+    if role_account and env.account_id and role_account != env.account_id:
+        yield (f"{path}.assume_role_arn", f"is a role in account {role_account}, not in account_id "
+               f"{env.account_id}", "the provider would assume it and then refuse its account")
 
 
 def _production(path: str, env: Environment):
     for name in env.waivers:
-        if name not in PRODUCTION_RULES:
-            close = difflib.get_close_matches(name, PRODUCTION_RULES, n=1)
+        if name not in WAIVABLE_RULES:
+            close = difflib.get_close_matches(name, WAIVABLE_RULES, n=1)
             yield (f"{path}.waivers.{name}", f"'{name}' is not a rule that can be waived",
-                   f"did you mean '{close[0]}'?" if close else "waivable: " + ", ".join(PRODUCTION_RULES))
+                   f"did you mean '{close[0]}'?" if close else "waivable: " + ", ".join(WAIVABLE_RULES))
     for name, rule in PRODUCTION_RULES.items():
-        reason = env.waivers.get(name)
-        if not rule.applies(env):
-            if reason is not None:
-                yield (f"{path}.waivers.{name}", "waives nothing: the rule holds only for production "
-                       "environments", "remove it")
-            continue
-        ok = rule.met(env)
-        if not ok and reason is None:
-            what = "says production" if name == "production" else "is production"
-            yield (path, f"{what} and needs {rule.requires}",
-                   f"or add waivers: {{{name}: <reason>}} if this is deliberate")
-        elif ok and reason is not None:
-            yield f"{path}.waivers.{name}", "waives nothing: the setting already meets the rule", "remove it"
-        elif reason is not None and len(reason.strip()) < MIN_WAIVER_REASON:
-            yield f"{path}.waivers.{name}", "needs a specific reason", "say why this is acceptable"
+        if name == "production":
+            failure, scope = f"says production and needs {rule.requires}", "environments named like production"
+        else:
+            failure, scope = f"is production and needs {rule.requires}", "production environments"
+        yield from _waivable(path, env, name, rule.applies(env), rule.met(env), failure, scope)
+
+
+def _separate_account(path: str, env: Environment, environments: Mapping[str, Environment]):
+    sharing = [other.name for other in environments.values()
+               if not other.production and env.account_id and other.account_id == env.account_id]
+    yield from _waivable(path, env, SEPARATE_ACCOUNT, env.production and env.account_id is not None,
+                         not sharing, f"is production and shares account {env.account_id} with "
+                         f"{', '.join(sharing)}; it needs {SEPARATE_ACCOUNT_REQUIRES}",
+                         "production environments with an account_id")
+
+
+def _waivable(path: str, env: Environment, name: str, applies: bool, met: bool, failure: str,
+              scope: str):
+    """The problems of one waivable rule: unmet and not waived, or a waiver that waives nothing."""
+    reason = env.waivers.get(name)
+    if not applies:
+        if reason is not None:
+            yield f"{path}.waivers.{name}", f"waives nothing: the rule holds only for {scope}", "remove it"
+    elif not met and reason is None:
+        yield path, failure, f"or add waivers: {{{name}: <reason>}} if this is deliberate"
+    elif met and reason is not None:
+        yield f"{path}.waivers.{name}", "waives nothing: the setting already meets the rule", "remove it"
+    elif reason is not None and len(reason.strip()) < MIN_WAIVER_REASON:
+        yield f"{path}.waivers.{name}", "needs a specific reason", "say why this is acceptable"
 
 
 def _retention_order(spec: Spec):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import invariants
 from .errors import Problem, SpecError
-from .policy import PRODUCTION_RULES
+from .policy import WAIVABLE_RULES
 from .spec import Environment, Spec
 from .typed_yaml import Builder, json_schema
 from .yaml_source import STDIN, Located, load_yaml
@@ -28,7 +28,7 @@ def spec_json_schema() -> dict:
     schema = json_schema(Spec)
     # Any environment key may come from `defaults`, so neither lists required keys.
     partial = json_schema(Environment, required=False)
-    partial["properties"]["waivers"]["propertyNames"] = {"enum": list(PRODUCTION_RULES)}
+    partial["properties"]["waivers"]["propertyNames"] = {"enum": list(WAIVABLE_RULES)}
     schema["properties"]["environments"]["additionalProperties"] = partial
     schema["properties"]["defaults"] = {"description": "Settings deep-merged under every environment.",
                                         **partial}

@@ -6,9 +6,10 @@ output checks. Checks that already passed on the same text are not run again (``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from pathlib import Path
 
-from . import speed
+from . import impact, speed
 from .context import build_context
 from .errors import OutputError, Problem, SpecError
 from .loader import load_spec
@@ -36,9 +37,18 @@ def render_spec(spec: Spec, source: str, resolve: str | None = None) -> dict[str
     return files
 
 
-def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:
-    """Write the render into ``out_dir``, bootstrap/ included, all of it or none of it."""
-    return write_atomic(render_files(spec_path, resolve), out_dir, f"resolved {resolve}" if resolve else WORKSPACES)
+def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None,
+           allow_replace: Collection[str] = (), show: Callable[[str], None] | None = None) -> list[Change]:
+    """Write the spec's output into ``out_dir``, bootstrap/ included, all of it or none of it.
+    First its impact on the infrastructure is shown, and a render that would lose data in a
+    production environment not named in ``allow_replace`` is refused
+    (impact.ReplacementRefused) before anything is written."""
+    files = render_files(spec_path, resolve)
+    found = impact.assess(pending_changes(files, out_dir), out_dir)
+    if show and found.report():
+        show(found.report())
+    impact.refuse_losses(found, allow_replace, out_dir)
+    return write_atomic(files, out_dir, f"resolved {resolve}" if resolve else WORKSPACES)
 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:

@@ -2,7 +2,8 @@
 
 - ``PRODUCTION_RULES``: what a production environment must have unless the spec waives the rule
   with a reason (the name rule: an environment named like production is production unless
-  waived, see ``spec.named_like_production``).
+  waived, see ``spec.named_like_production``); ``SEPARATE_ACCOUNT`` is the one waivable rule
+  that compares environments (``WAIVABLE_RULES`` names them all).
 - ``derived_settings``: the settings of the generated stack that follow from those rules, so
   that templates bind named values and decide nothing.
 - ``SCANNER_EXCEPTIONS``: the scanner findings tapgen accepts, each with its reason. The inline
@@ -40,7 +41,19 @@ PRODUCTION_RULES = {
     "flow_logs": Rule("flow_logs: true", lambda env: env.flow_logs),
     "log_retention": Rule(f"log_retention_days of at least {MIN_PRODUCTION_LOG_DAYS}",
                           lambda env: env.log_retention_days >= MIN_PRODUCTION_LOG_DAYS),
+    # The provider's allowed_account_ids: with dev credentials, a production plan fails at once.
+    "account_id": Rule("account_id: the AWS account it deploys to, so that no other account's "
+                       "credentials can apply it", lambda env: env.account_id is not None),
 }
+
+# A production environment must not share its AWS account with a non-production one (one
+# account's credentials would reach both). It compares environments, so invariants checks it;
+# it is waived like the others.
+SEPARATE_ACCOUNT = "separate_account"
+SEPARATE_ACCOUNT_REQUIRES = "an AWS account that no non-production environment uses"
+# Every rule a spec may waive, with what it requires.
+WAIVABLE_RULES = {**{name: rule.requires for name, rule in PRODUCTION_RULES.items()},
+                  SEPARATE_ACCOUNT: SEPARATE_ACCOUNT_REQUIRES}
 
 
 def derived_settings(env: Environment) -> dict[str, object]:

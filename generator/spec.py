@@ -23,6 +23,7 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
 # The RDS master user, whose password RDS manages in Secrets Manager; the app has a user of its own.
 DB_MASTER_USERNAME = "dbadmin"
+ACCOUNT_ID = r"[0-9]{12}"
 
 
 def named_like_production(name: str) -> bool:
@@ -118,6 +119,14 @@ class Environment:
     user_data_text: str = setting("The user-data file's text.", "", loaded=True)
     kms_deletion_window_days: int = setting(
         "Days a deleted KMS key waits before it is destroyed.", 30, minimum=7, maximum=30)
+    account_id: str | None = setting(
+        "The 12-digit AWS account this environment deploys to, quoted; the provider refuses "
+        "credentials of any other account (production needs one).", None, pattern=ACCOUNT_ID,
+        example="123456789012")
+    assume_role_arn: str | None = setting(
+        "IAM role the provider assumes to deploy this environment (default: the caller's own "
+        "credentials).", None, pattern=rf"arn:aws[a-z-]*:iam::{ACCOUNT_ID}:role/[A-Za-z0-9+=,.@_/-]{{1,512}}",
+        example="arn:aws:iam::123456789012:role/deploy")
     # Which rules may be waived is policy's to say; loader checks the names.
     waivers: dict[str, str] = setting(
         "Production rules this environment is excused from, each with the reason.", {})

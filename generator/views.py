@@ -38,7 +38,7 @@ def flatten(env: Environment) -> dict[str, str]:
 def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return "-" if value is None else str(value)
 
 
 def settings_rows(spec: Spec, names: Sequence[str] | None = None) -> tuple[list[str], list[list[str]]]:

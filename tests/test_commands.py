@@ -10,7 +10,7 @@ import yaml
 
 from generator.loader import load_spec
 
-from .helpers import DEFAULT_SPEC, OUT, ROOT, TAPGEN, run_cli
+from .helpers import DEFAULT_SPEC, OUT, ROOT, SPECS, TAPGEN, run_cli
 
 COMMITTED_SCHEMA = ROOT / "schema" / "tapgen.schema.json"
 
@@ -18,6 +18,13 @@ COMMITTED_SCHEMA = ROOT / "schema" / "tapgen.schema.json"
 def test_workspaces_lists_the_environments_one_a_line():
     result = run_cli("workspaces", "--spec", DEFAULT_SPEC)
     assert (result.exit_code, result.stdout) == (0, "dev\nstaging\nprod\n")
+
+
+def test_workspaces_can_list_only_the_production_ones():
+    assert run_cli("workspaces", "--production", "--spec", DEFAULT_SPEC).stdout == "prod\n"
+    result = run_cli("workspaces", "--production", "--spec", SPECS / "nat_override.yaml")
+    assert result.stdout == "production\n"  # named like production, not "prod"
+    assert run_cli("workspaces", "--production", "--spec", SPECS / "minimal.yaml").stdout == ""
 
 
 def test_show_puts_effective_settings_side_by_side():

@@ -196,3 +196,114 @@ def test_the_app_database_user_is_neither_the_master_nor_reserved(write_spec, us
     with pytest.raises(SpecError) as caught:
         load_spec(write_spec(f"app_db_user: {user}\n" + STANDARD_SPEC.read_text()))
     assert [p.path for p in caught.value.problems] == ["app_db_user"]
+
+
+# -- accounts: each workspace bound to its AWS account --------------------------------------------
+
+PROD_ACCOUNT = '    account_id: "222222222222"     # PLACEHOLDER: production\'s own account (required)\n'
+
+
+def test_an_account_id_written_as_a_number_must_be_quoted(write_spec):
+    text = default_with((PROD_ACCOUNT, "    account_id: 222222222222\n"))
+    [(line, path, message)] = problems(write_spec, (PROD_ACCOUNT, "    account_id: 222222222222\n"))
+    assert (path, message) == ("environments.prod.account_id", "must be a string, got 222222222222")
+    assert line == line_of(text, "account_id: 222222222222")
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(text))
+    assert "(quote it)" in caught.value.report()
+
+
+@pytest.mark.parametrize("value", ['"22222222222"', '"2222222222222"', '"22222222222a"'])
+def test_an_account_id_has_twelve_digits(write_spec, value):
+    [(_, path, message)] = problems(write_spec, (PROD_ACCOUNT, f"    account_id: {value}\n"))
+    assert path == "environments.prod.account_id" and "is not a valid value (for example '123456789012')" in message
+
+
+def test_production_needs_an_account_unless_waived(write_spec):
+    [(line, path, message)] = problems(write_spec, (PROD_ACCOUNT, ""))
+    assert path == "environments.prod" and message.startswith("is production and needs account_id")
+    assert line == line_of(STANDARD_SPEC.read_text(), "  prod:")
+    waived = default_with((PROD_ACCOUNT, "    waivers: {account_id: a sandbox copy that any engineer may apply}\n"))
+    _, spec = load_spec(write_spec(waived))
+    assert spec.environments["prod"].account_id is None
+
+
+def test_outside_production_an_account_is_optional(write_spec):
+    _, spec = load_spec(write_spec(default_with(
+        ('    account_id: "111111111111"     # PLACEHOLDER: your dev AWS account\'s ID\n', ""))))
+    assert spec.environments["dev"].account_id is None
+    assert spec.environments["staging"].account_id == "111111111111"
+
+
+def test_production_may_not_share_an_account_with_other_environments(write_spec):
+    shared = (PROD_ACCOUNT, '    account_id: "111111111111"\n')
+    [(_, path, message)] = problems(write_spec, shared)
+    assert path == "environments.prod"
+    assert message == ("is production and shares account 111111111111 with dev, staging; it needs an AWS "
+                       "account that no non-production environment uses")
+    _, spec = load_spec(write_spec(default_with(shared, ("    kms_deletion_window_days: 30\n",
+        "    kms_deletion_window_days: 30\n    waivers: {separate_account: one account until the org is set up}\n"))))
+    assert spec.environments["prod"].account_id == spec.environments["dev"].account_id
+
+
+def test_an_account_set_in_defaults_is_shared_by_every_environment(write_spec):
+    text = STANDARD_SPEC.read_text().replace("defaults:                        # deep-merged under every environment\n",
+                                             'defaults:\n  account_id: "999999999999"\n')
+    for line in text.splitlines(keepends=True):
+        if "account_id: \"1111" in line or "account_id: \"2222" in line:
+            text = text.replace(line, "")
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(text))
+    assert [(p.path, p.message.split(";")[0]) for p in caught.value.problems] == [
+        ("environments.prod", "is production and shares account 999999999999 with dev, staging")]
+
+
+def test_production_environments_may_share_an_account_with_each_other(write_spec):
+    text = STANDARD_SPEC.read_text()
+    prod = text[text.index("  prod:"):]
+    text = text.replace(prod, prod + prod.replace("  prod:", "  prod-eu:").replace("10.30.0.0/16", "10.40.0.0/16"))
+    _, spec = load_spec(write_spec(text.replace("project: healthcare-app", "project: hc")))
+    assert spec.environments["prod"].account_id == spec.environments["prod-eu"].account_id
+    assert spec.environments["dev"].account_id == spec.environments["staging"].account_id  # not production
+
+
+def test_a_separate_account_waiver_that_waives_nothing_is_an_error(write_spec):
+    found = problems(write_spec, ("    kms_deletion_window_days: 30\n",
+                                  "    kms_deletion_window_days: 30\n    waivers: {separate_account: not shared at all}\n"))
+    assert [(path, message) for _, path, message in found] == [
+        ("environments.prod.waivers.separate_account", "waives nothing: the setting already meets the rule")]
+
+
+def test_the_deploy_role_must_be_in_the_environments_account(write_spec):
+    found = problems(write_spec, (PROD_ACCOUNT, PROD_ACCOUNT + "    assume_role_arn: arn:aws:iam::333333333333:role/deploy\n"))
+    assert [(path, message) for _, path, message in found] == [
+        ("environments.prod.assume_role_arn", "is a role in account 333333333333, not in account_id 222222222222")]
+    _, spec = load_spec(write_spec(default_with(
+        (PROD_ACCOUNT, PROD_ACCOUNT + "    assume_role_arn: arn:aws-us-gov:iam::222222222222:role/ops/deploy\n"))))
+    assert spec.environments["prod"].assume_role_arn == "arn:aws-us-gov:iam::222222222222:role/ops/deploy"
+
+
+def test_a_deploy_role_must_be_a_role_arn(write_spec):
+    [(_, path, message)] = problems(write_spec, (PROD_ACCOUNT, PROD_ACCOUNT + "    assume_role_arn: deploy\n"))
+    assert path == "environments.prod.assume_role_arn" and "is not a valid value" in message
+
+
+# -- production is explicit (gaps) -----------------------------------------------------------------
+
+
+def test_saying_production_makes_any_environment_production(write_spec):
+    found = problems(write_spec, ("    kms_deletion_window_days: 14\n",
+                                  "    kms_deletion_window_days: 14\n    production: true\n"))
+    assert sorted(message.split(";")[0] for _, path, message in found if path == "environments.staging") == [
+        "is production and needs database.deletion_protection: true",
+        "is production and needs database.multi_az: true",
+        "is production and needs log_retention_days of at least 365",
+        "is production and shares account 111111111111 with dev"]
+
+
+def test_a_production_waiver_on_an_environment_not_named_like_production_waives_nothing(write_spec):
+    found = problems(write_spec, ("    kms_deletion_window_days: 14\n", "    kms_deletion_window_days: 14\n"
+                                  "    waivers: {production: staging is not production anyway}\n"))
+    assert [(path, message) for _, path, message in found] == [
+        ("environments.staging.waivers.production",
+         "waives nothing: the rule holds only for environments named like production")]

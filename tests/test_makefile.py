@@ -15,9 +15,12 @@ import pytest
 
 from .helpers import ROOT, SPECS, TAPGEN
 
+# `show -json` prints the plan in TF_SHOW_JSON: a real plan from tests/data/plans/.
 RECORDER = """#!/bin/sh
 echo "$(basename "$PWD") $*" >> "$TF_LOG_FILE"
+case " $* " in *" show -json "*) cat "$TF_SHOW_JSON" ;; esac
 """
+PLANS = ROOT / "tests" / "data" / "plans"
 
 
 @pytest.fixture
@@ -34,13 +37,13 @@ def make(tmp_path: Path):
     recorder.chmod(0o755)
     log = tmp_path / "calls.log"
 
-    def run(*args: str, input: str | None = None) -> tuple[subprocess.CompletedProcess, list[str]]:
+    def run(*args: str, input: str | None = None, plan: str = "update.json") -> tuple[subprocess.CompletedProcess, list[str]]:
         done = subprocess.run(
             # Later assignments win, so a test's own TERRAFORM=... overrides the recorder.
             ["make", "--no-print-directory", f"VENV={venv}", f"OUT={tmp_path / 'out'}",
              f"TERRAFORM={recorder}", *args],
             cwd=ROOT, capture_output=True, text=True, input=input,
-            env={**os.environ, "TF_LOG_FILE": str(log)},
+            env={**os.environ, "TF_LOG_FILE": str(log), "TF_SHOW_JSON": str(PLANS / plan)},
         )
         calls = log.read_text().splitlines() if log.exists() else []
         return done, calls
@@ -75,17 +78,76 @@ def test_plan_renders_then_inits_selects_and_saves_a_plan(make, tmp_path):
     assert calls == expected(PLAN_CALLS, tmp_path / "out")
 
 
-def test_apply_applies_the_saved_plan_after_confirmation(make, tmp_path):
+GUARD_CALL = "out -chdir={out} show -json staging.tfplan"
+
+
+def test_apply_guards_the_saved_plan_then_applies_it_after_confirmation(make, tmp_path):
     done, calls = make("apply", "WORKSPACE=staging", input="yes\n")
     assert done.returncode == 0, done.stderr
+    assert "tapgen guard: the plan destroys no resource that holds data." in done.stderr
     apply = f"{ROOT.name} -chdir={tmp_path / 'out'} apply -input=false staging.tfplan"
-    assert calls == [*expected(PLAN_CALLS, tmp_path / "out"), apply]
+    assert calls == [*expected([*PLAN_CALLS, GUARD_CALL], tmp_path / "out"), apply]
 
 
 def test_apply_stops_without_confirmation(make, tmp_path):
     done, calls = make("apply", "WORKSPACE=staging", input="no\n")
     assert done.returncode != 0 and "Cancelled." in done.stderr
-    assert calls == expected(PLAN_CALLS, tmp_path / "out")
+    assert calls == expected([*PLAN_CALLS, GUARD_CALL], tmp_path / "out")
+
+
+def test_apply_refuses_a_plan_that_replaces_the_database_before_asking(make, tmp_path):
+    done, calls = make("apply", "WORKSPACE=staging", input="yes\n", plan="replace_database.json")
+    assert done.returncode != 0
+    assert ("<stdin>: aws_db_instance.this: replaced (destroyed, then created) (Terraform's reason: "
+            "replace_because_cannot_update; forced by kms_key_id)") in done.stderr
+    assert 'ALLOW_REPLACE="aws_db_instance.this"' in done.stderr
+    assert "Apply this plan" not in done.stdout + done.stderr  # never asked
+    assert calls == expected([*PLAN_CALLS, GUARD_CALL], tmp_path / "out")  # and never applied
+
+
+def test_allow_replace_lets_named_replacements_through(make, tmp_path):
+    allow = 'ALLOW_REPLACE=aws_s3_bucket.alb_logs aws_cloudwatch_log_group.this["app"] aws_cloudwatch_log_group.this'
+    done, calls = make("apply", "WORKSPACE=staging", allow, input="yes\n", plan="rename_project.json")
+    assert done.returncode == 0, done.stderr
+    assert 'allowed: aws_cloudwatch_log_group.this["vpc_flow_logs"]: replaced' in done.stderr
+    assert calls[-1].endswith("apply -input=false staging.tfplan")
+
+
+def test_a_plan_the_guard_cannot_read_stops_apply(make, tmp_path):
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    done, calls = make("apply", "WORKSPACE=staging", input="yes\n", plan=str(empty))
+    assert done.returncode != 0 and "<stdin>: is empty" in done.stderr
+    assert not calls[-1].endswith("apply -input=false staging.tfplan")
+
+
+DESTROY_CALLS = [
+    "out -chdir={out} init -input=false",
+    "out -chdir={out} workspace select -or-create dev",
+    "out -chdir={out} plan -destroy -input=false -out=dev.destroy.tfplan",
+    "out -chdir={out} show -json dev.destroy.tfplan",
+]
+
+
+def test_destroy_lists_what_holds_data_before_asking(make, tmp_path):
+    done, calls = make("destroy", "WORKSPACE=dev", input="yes\n", plan="delete.json")
+    assert done.returncode == 0, done.stderr
+    assert ("The plan destroys 1 resource(s) that hold data:\n"
+            '  aws_cloudwatch_log_group.this["vpc_flow_logs"]: destroyed') in done.stderr
+    apply = f"{ROOT.name} -chdir={tmp_path / 'out'} apply -input=false dev.destroy.tfplan"
+    assert calls == [*expected(DESTROY_CALLS, tmp_path / "out"), apply]
+
+
+def test_destroying_production_needs_confirm_before_any_terraform_call(make, tmp_path):
+    done, calls = make("destroy", "WORKSPACE=prod", "AUTO_APPROVE=1")
+    assert done.returncode != 0
+    assert "prod is a production environment: destroying it also needs CONFIRM=prod" in done.stderr
+    assert calls == []
+    done, calls = make("destroy", "WORKSPACE=prod", "CONFIRM=staging", "AUTO_APPROVE=1")
+    assert done.returncode != 0 and calls == []
+    done, calls = make("destroy", "WORKSPACE=prod", "CONFIRM=prod", "AUTO_APPROVE=1", plan="delete.json")
+    assert done.returncode == 0, done.stderr
+    assert calls[-1].endswith("apply -input=false prod.destroy.tfplan")
 
 
 def test_backend_config_file_is_passed_to_init(make, tmp_path):

@@ -114,6 +114,57 @@ def test_provider_uses_the_region_variable_and_tags_everything():
     assert set(workspace_stack().locals()["tags"]) == {"Project", "Environment", "Owner", "ManagedBy", "Compliance"}
 
 
+def provider_of(stack: Stack) -> dict:
+    [provider] = stack.documents["provider.tf"]["provider"]
+    return provider["aws"]
+
+
+def resolved(spec_path, environment: str) -> Stack:
+    source, spec = load_spec(spec_path)
+    files = render_spec(spec, source, environment)
+    return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
+
+
+def test_each_workspace_is_bound_to_its_account():
+    provider = provider_of(workspace_stack())
+    assert provider["allowed_account_ids"] == (
+        "${local.settings.account_id == null ? [] : [local.settings.account_id]}")
+    assert {env: settings(env)["account_id"] for env in ENVIRONMENTS} == {
+        "dev": "111111111111", "staging": "111111111111", "prod": "222222222222"}
+    # The default spec names no deploy role: the dynamic block makes no assume_role anywhere.
+    [dynamic] = provider["dynamic"]
+    assert dynamic["assume_role"]["for_each"] == (
+        "${local.settings.assume_role_arn == null ? [] : [local.settings.assume_role_arn]}")
+    assert {settings(env)["assume_role_arn"] for env in ENVIRONMENTS} == {None}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_a_resolved_copy_names_its_one_account_and_no_role(environment):
+    provider = provider_of(resolved_stack(environment))
+    assert provider["allowed_account_ids"] == [settings(environment)["account_id"]]
+    assert provider["dynamic"][0]["assume_role"]["for_each"] == []
+
+
+@pytest.mark.parametrize(("environment", "account"), [("staging", "121212121212"), ("prod", "343434343434")])
+def test_a_deploy_role_is_assumed_in_its_own_account(environment, account):
+    golden = Stack({p.name: p.read_text() for p in (GOLDEN / "new_region").glob("*.tf")})
+    assert golden.locals()["environments"][environment]["assume_role_arn"] == (
+        f"arn:aws:iam::{account}:role/clinic-deploy")
+    provider = provider_of(resolved(SPECS / "new_region.yaml", environment))
+    assert provider["allowed_account_ids"] == [account]
+    [dynamic] = provider["dynamic"]
+    assert dynamic["assume_role"]["for_each"] == [f"arn:aws:iam::{account}:role/clinic-deploy"]
+    assert one(dynamic["assume_role"], "content") == {
+        "role_arn": "${assume_role.value}", "session_name": "tapgen-${local.environment}", "__is_block__": True}
+
+
+def test_an_environment_without_an_account_is_not_restricted():
+    source, spec = load_spec(SPECS / "minimal.yaml")
+    assert spec.environments["dev"].account_id is None
+    stack = Stack({"tap_stack.tf": render_spec(spec, source)["tap_stack.tf"]})
+    assert stack.locals()["environments"]["dev"]["account_id"] is None
+
+
 def test_a_backend_section_becomes_an_s3_backend(tmp_path):
     spec_path = tmp_path / "spec.yaml"
     spec_path.write_text(MINIMAL_SPEC.replace("environments:", "backend:\n  bucket: acme-tfstate\nenvironments:"))

@@ -149,3 +149,15 @@ def test_terraform_merges_override_files_as_tapgen_does(tmp_path):
     assert loader_errors(out) == []
     (out / "extra_override.tf").write_text('resource "aws_eip" "extra" {\n  domain = "vpc"\n}\n')
     assert any(error.startswith("Missing resource to override") for error in loader_errors(out))
+
+
+def test_moved_and_removed_blocks_load(tmp_path, monkeypatch):
+    from generator import addresses
+
+    monkeypatch.setattr(addresses, "MOVED", (addresses.Moved("aws_s3_bucket.access_logs", "aws_s3_bucket.alb_logs",
+                                                             "0.2.0", "renamed"),))
+    monkeypatch.setattr(addresses, "REMOVED", (addresses.Dropped("aws_s3_bucket.audit", "0.2.0", "kept in AWS"),))
+    out = rendered(tmp_path, "history")
+    assert "moved {" in (out / "tap_stack.tf").read_text()
+    assert fmt_changes(out) == ""
+    assert loader_errors(out) == []

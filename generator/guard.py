@@ -1,0 +1,186 @@
+"""The plan guard: read a real Terraform plan and refuse one that loses data.
+
+``tapgen guard PLAN_JSON`` reads the plan Terraform will apply, in Terraform's machine-readable
+format (``terraform show -json PLANFILE``; https://developer.hashicorp.com/terraform/internals/json-format),
+and refuses it when it deletes or replaces a resource that holds data (``stateful``), naming
+each with the reason Terraform gives: ``change.actions`` (``["delete"]``, or a replacement as
+``["delete", "create"]`` or, with create_before_destroy, ``["create", "delete"]``),
+``action_reason`` and ``change.replace_paths``. ``--allow ADDRESS`` accepts one on purpose.
+Resources that hold no data may be replaced; they are listed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from .errors import Exit, Problem, TapgenError
+from .stateful import is_stateful
+
+# The plan format's major version this reads; minor versions only add fields (json-format docs).
+FORMAT_MAJOR = "1"
+_PLAN_KEYS = ("planned_values", "resource_changes", "configuration", "prior_state")
+_ACTIONS = {
+    ("delete",): "destroyed",
+    ("delete", "create"): "replaced (destroyed, then created)",
+    ("create", "delete"): "replaced (created, then the old one destroyed)",
+}
+
+
+class PlanError(TapgenError):
+    """The input is not a Terraform plan in JSON."""
+
+    summary = "not a plan"
+    exit_code = Exit.ERROR
+
+    def report(self) -> str:
+        return "; ".join(problem.format(self.source) for problem in self.problems)
+
+
+class PlanRefused(TapgenError):
+    """The plan destroys or replaces resources that hold data, and they were not allowed."""
+
+    summary = "refused: nothing was applied"
+
+    def report(self) -> str:
+        addresses = " ".join(problem.path for problem in self.problems)
+        return (super().report() + "\nTo do this on purpose, allow each address: make apply "
+                f'WORKSPACE=<workspace> ALLOW_REPLACE="{addresses}" (tapgen guard --allow ADDRESS).')
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """One resource instance the plan deletes, alone or as part of a replacement."""
+
+    address: str
+    type: str
+    actions: tuple[str, ...]
+    reason: str | None
+    replace_paths: tuple[str, ...]
+
+    @property
+    def holds_data(self) -> bool:
+        return is_stateful(self.type)
+
+    def describe(self) -> str:
+        """What happens to it and why, in Terraform's words: "replaced (...) (Terraform's reason:
+        replace_because_cannot_update; forced by kms_key_id)"."""
+        what = _ACTIONS.get(self.actions, "/".join(self.actions))
+        why = [f"Terraform's reason: {self.reason}"] if self.reason else []
+        if self.replace_paths:
+            why.append("forced by " + ", ".join(self.replace_paths))
+        return what + (f" ({'; '.join(why)})" if why else "")
+
+    def allowed_by(self, allowed: Collection[str]) -> bool:
+        """An exact address, or a resource's address for all of its instances."""
+        return any(self.address == a or self.address.startswith(f"{a}[") for a in allowed)
+
+
+def load_plan(path: str) -> tuple[dict, str]:
+    """The plan in file ``path`` (``-``: standard input) and the name to report it by."""
+    source = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        raise PlanError(source, [Problem("", f"cannot be read: {error.strerror or error}")]) from None
+    return read_plan(data, source), source
+
+
+def read_plan(data: bytes, source: str) -> dict:
+    """The plan document in ``data``, or PlanError saying why it is not one."""
+    def fail(message: str, hint: str) -> PlanError:
+        return PlanError(source, [Problem("", message, hint=hint)])
+
+    make = "make it with `terraform show -json PLANFILE`"
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise fail("is not text (not UTF-8)", make) from None
+    except json.JSONDecodeError as error:
+        raise fail(f"is not JSON ({error.msg} at line {error.lineno})" if data.strip() else "is empty",
+                   make) from None
+    if not isinstance(document, dict) or "format_version" not in document:
+        raise fail("is JSON but not a Terraform plan (it has no format_version)", make)
+    if not any(key in document for key in _PLAN_KEYS):
+        kind = "a Terraform state" if "values" in document else "not a Terraform plan"
+        raise fail(f"is {kind}, not a plan (it has no planned_values or resource_changes)", make)
+    major = str(document["format_version"]).split(".")[0]
+    if major != FORMAT_MAJOR:
+        raise fail(f"uses plan format {document['format_version']}; this tapgen reads {FORMAT_MAJOR}.x",
+                   "use a Terraform whose plan format is 1.x (Terraform 1.x)")
+    if not isinstance(document.get("resource_changes", []), list):
+        raise fail("has a resource_changes that is not a list", make)
+    return document
+
+
+def deletions(plan: dict) -> list[Deletion]:
+    """Every managed resource instance the plan deletes, in plan order."""
+    found = []
+    for change in plan.get("resource_changes", []):
+        if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
+            continue
+        details = change.get("change") if isinstance(change.get("change"), dict) else {}
+        actions = tuple(details.get("actions") or ())
+        if "delete" not in actions:
+            continue
+        address = str(change.get("address", "?"))
+        if change.get("deposed"):
+            address += f" (deposed object {change['deposed']})"
+        found.append(Deletion(address, str(change.get("type", "")), actions, change.get("action_reason"),
+                              tuple(_path(path) for path in details.get("replace_paths") or ())))
+    return found
+
+
+def _path(steps: object) -> str:
+    """A replace_paths entry, ["ingress", 0, "cidr_blocks"], as ingress[0].cidr_blocks."""
+    if not isinstance(steps, list):
+        return str(steps)
+    text = ""
+    for step in steps:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+@dataclass(frozen=True)
+class Review:
+    refused: tuple[Deletion, ...]
+    allowed: tuple[Deletion, ...]
+    stateless: tuple[Deletion, ...]
+    unmatched: tuple[str, ...]  # --allow addresses that match nothing in the plan
+
+    def report(self, listing: bool = False) -> str:
+        """What the plan deletes, for stderr. ``listing``: only list the losses (make destroy)."""
+        losses = self.refused + self.allowed
+        if listing:
+            lines = [f"The plan destroys {len(losses)} resource(s) that hold data" + (":" if losses else ".")]
+            lines += [f"  {d.address}: {d.describe()}" for d in losses]
+        elif self.refused:
+            lines = [f"tapgen guard: the plan destroys or replaces {len(self.refused)} resource(s) that hold data."]
+            lines += [f"  allowed: {d.address}: {d.describe()}" for d in self.allowed]
+        else:
+            lines = ["tapgen guard: the plan destroys no resource that holds data"
+                     + (" but those allowed:" if self.allowed else ".")]
+            lines += [f"  allowed: {d.address}: {d.describe()}" for d in self.allowed]
+        lines += [f"  holds no data: {d.address}: {d.describe()}" for d in self.stateless]
+        lines += [f"note: --allow {address} matches nothing the plan deletes" for address in self.unmatched]
+        return "\n".join(lines)
+
+    def refusal(self, source: str) -> PlanRefused:
+        return PlanRefused(source, [Problem(d.address, d.describe(), hint=f"or --allow {d.address}")
+                                    for d in self.refused])
+
+
+def review(plan: dict, allowed: Iterable[str] = ()) -> Review:
+    allowed = tuple(allowed)
+    found = deletions(plan)
+    data = [d for d in found if d.holds_data]
+    return Review(refused=tuple(d for d in data if not d.allowed_by(allowed)),
+                  allowed=tuple(d for d in data if d.allowed_by(allowed)),
+                  stateless=tuple(d for d in found if not d.holds_data),
+                  unmatched=tuple(a for a in allowed if not any(d.allowed_by([a]) for d in found)))

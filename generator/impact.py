@@ -1,0 +1,501 @@
+"""What a render would do to the infrastructure, told before anything is written.
+
+A one-line change in the locals map can be a destroy: a new project renames everything, a new
+VPC range replaces the network, fewer zones destroy subnets. ``assess`` compares the directory
+as it is (the settings in its locals map, its project and region) with what is about to be
+written and says, per environment, which settings change and what Terraform will then replace
+or destroy.
+
+The provider facts behind it live here, each with the document that states it (excerpts in
+tests/data/provider_facts/, checked by tests/test_impact.py):
+
+- ``FORCE_NEW``: arguments whose change makes Terraform replace the resource;
+- ``IN_PLACE``: arguments people expect to force a replacement and that do not;
+- ``REGION``: every regional resource is replaced when its region changes;
+- ``SETTING_NOTES``: what a reviewer needs to know beyond replacements, per setting.
+
+Which resources a setting reaches is read from the generated Terraform itself: an argument is
+affected by a setting when its expression refers to ``local.settings.<name>`` (or to a local, or
+a replaced resource, that does). ``count`` and ``for_each`` expressions that refer to a setting
+lose instances when the setting decreases. A replaced resource replaces every resource whose
+ForceNew argument refers to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .checks import references, setting_references
+from .errors import Problem, TapgenError
+from .stack import Block, Stack
+from .stateful import is_stateful
+from .writer import Change
+
+_PROVIDER = "https://github.com/hashicorp/terraform-provider-aws/blob/"
+STACK_FILE = "tap_stack.tf"
+VARIABLES_FILE = "variables.tf"
+PROJECT = "project"
+REGION_SETTING = "region"
+TEMPLATES = "tapgen's templates"
+
+
+@dataclass(frozen=True)
+class Citation:
+    url: str
+    quote: str  # the words in the document that state the fact
+    excerpt: str  # its copy under tests/data/provider_facts/
+
+
+@dataclass(frozen=True)
+class ForceNew:
+    """Changing ``argument`` of a ``type`` makes Terraform replace the resource."""
+
+    type: str
+    argument: str
+    cited: Citation
+
+
+def _doc(commit: str, page: str, argument: str, marker: str, excerpt: str) -> Citation:
+    return Citation(f"{_PROVIDER}{commit}/website/docs/r/{page}.html.markdown",
+                    f"`{argument}` - ({marker}", excerpt)
+
+
+def _source(commit: str, path: str, key: str, excerpt: str) -> Citation:
+    return Citation(f"{_PROVIDER}{commit}/internal/service/{path}", f"{key}: {{", excerpt)
+
+
+_SG, _TG = "0148137dc6fb802b97b74036846777ab15c0f9ad", "00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2"
+_PG, _RDS = "044fb3171c305dd92f19e116512acb37a28a9f85", "00e4b23838859616dd0ebc9d1fd9364c0f6bff22"
+_SUBNET = "00cda125a19d31754cb0d073cf551264c57955cb"
+
+FORCE_NEW = (
+    ForceNew("aws_vpc", "cidr_block", _source("00081ce41cc691433ac19bf42227cdabffd0454d", "ec2/vpc_.go",
+                                              "names.AttrCIDRBlock", "vpc.go.txt")),
+    ForceNew("aws_subnet", "availability_zone", _source(_SUBNET, "ec2/vpc_subnet.go",
+                                                        "names.AttrAvailabilityZone", "subnet.go.txt")),
+    ForceNew("aws_subnet", "cidr_block", _source(_SUBNET, "ec2/vpc_subnet.go", "names.AttrCIDRBlock",
+                                                 "subnet.go.txt")),
+    ForceNew("aws_subnet", "vpc_id", _source(_SUBNET, "ec2/vpc_subnet.go", "names.AttrVPCID", "subnet.go.txt")),
+    *(ForceNew("aws_security_group", argument, _doc(_SG, "security_group", argument,
+                                                    "Optional, Forces new resource", "security_group.md.txt"))
+      for argument in ("name", "name_prefix", "description", "vpc_id")),
+    ForceNew("aws_lb_target_group", "name", _doc(_TG, "lb_target_group", "name", "Optional, Forces new resource",
+                                                 "lb_target_group.md.txt")),
+    ForceNew("aws_lb_target_group", "vpc_id", _doc(_TG, "lb_target_group", "vpc_id",
+                                                   "Optional, Forces new resource", "lb_target_group.md.txt")),
+    *(ForceNew("aws_lb_target_group", argument, _doc(_TG, "lb_target_group", argument,
+                                                     "May be required, Forces new resource",
+                                                     "lb_target_group.md.txt"))
+      for argument in ("port", "protocol")),
+    ForceNew("aws_s3_bucket", "bucket", _doc("0015017ad4056c21b70ab87f24a39c720202878f", "s3_bucket", "bucket",
+                                             "Optional, Forces new resource", "s3_bucket.md.txt")),
+    ForceNew("aws_cloudwatch_log_group", "name", _doc("05389d465b6e1e0668493790eae67abd82d1195a",
+                                                      "cloudwatch_log_group", "name",
+                                                      "Optional, Forces new resource", "cloudwatch_log_group.md.txt")),
+    ForceNew("aws_db_subnet_group", "name", _doc("03ffdb07e03f1e9902679ed76304852e8543b24f", "db_subnet_group",
+                                                 "name", "Optional, Forces new resource", "db_subnet_group.md.txt")),
+    *(ForceNew("aws_db_parameter_group", argument, _doc(_PG, "db_parameter_group", argument,
+                                                        "Optional, Forces new resource", "db_parameter_group.md.txt"))
+      for argument in ("name", "name_prefix", "description")),
+    ForceNew("aws_db_parameter_group", "family", _doc(_PG, "db_parameter_group", "family",
+                                                      "Required, Forces new resource", "db_parameter_group.md.txt")),
+    *(ForceNew("aws_db_instance", argument, _source(_RDS, "rds/instance.go", f'"{argument}"', "db_instance.go.txt"))
+      for argument in ("engine", "kms_key_id", "storage_encrypted", "username", "db_name")),
+    *(ForceNew("aws_kms_key", argument, _source("00a35305dc1b297a6fcdecdfbba33f1e63c3da39", "kms/key.go",
+                                                f'"{argument}"', "kms_key.go.txt"))
+      for argument in ("customer_master_key_spec", "key_usage", "multi_region")),
+    ForceNew("aws_iam_role", "name", _doc("02910eecbfa1411d578bf5491f9c7b448a93d237", "iam_role", "name",
+                                          "Optional, Forces new resource", "iam_role.md.txt")),
+)
+
+# Changed in place, though often believed to replace the resource.
+IN_PLACE = {
+    ("aws_db_instance", "identifier"): Citation(
+        "https://github.com/hashicorp/terraform-provider-aws/pull/32687",
+        "used to ForceNew on change, however, no longer do", "db_instance_identifier.md.txt"),
+}
+
+REGION = Citation(f"{_PROVIDER}0cb788ce0d5adada2f2b98572dc8462f8ed5738d/website/docs/guides/"
+                  "enhanced-region-support.html.markdown",
+                  "Changing the value of `region` will force resource replacement.", "region.md.txt")
+# IAM is global: its resources have no region to change (same guide).
+_GLOBAL_PREFIXES = ("aws_iam_", "terraform_")
+
+SETTING_NOTES = {
+    PROJECT: "Every name starts with the project: resources whose name cannot change are replaced. "
+             "The database is renamed in place (identifier is not ForceNew since provider 5), so "
+             "its endpoint changes.",
+    REGION_SETTING: "Every regional resource is replaced in the new region; the old region's state "
+                    "no longer matches anything Terraform manages.",
+    "vpc_cidr": "The database cannot follow its subnets into the new VPC: RDS moves an instance to "
+                "another VPC only onto a different DB subnet group, so the apply fails part-way, after "
+                "the network around the database is gone. Move a database by snapshot and restore.",
+    "az_count": "Subnets, NAT gateways and routes of the dropped zones are destroyed; the Auto "
+                "Scaling group relaunches their instances elsewhere. If the database or its standby "
+                "runs in a dropped zone, RDS refuses to take its subnet out of the subnet group.",
+    "nat_gateway_count": "The dropped NAT gateways' Elastic IPs are released: partners that allow "
+                         "them by address lose access.",
+    "account_id": "This workspace's state describes resources in the old account. Against the new "
+                  "account Terraform finds none of them and plans to create everything again; the "
+                  "old account's resources are left running and no longer managed.",
+    "db_parameter_group_family": "A major version upgrade: RDS upgrades the database in place, with "
+                                 "downtime. Take a snapshot first.",
+}
+# Settings whose change breaks a stateful resource it does not replace: (type, why).
+ENDANGERS = {"vpc_cidr": ("aws_db_instance", "it cannot move into the new VPC with its subnets")}
+
+
+@dataclass(frozen=True)
+class Effect:
+    address: str
+    action: str  # "replaced", "destroyed" (instances of it), "at risk"
+    why: str
+
+    @property
+    def type(self) -> str:
+        return self.address.split(".")[0]
+
+    @property
+    def loses_data(self) -> bool:
+        return is_stateful(self.type)
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    setting: str
+    old: object
+    new: object
+    effects: tuple[Effect, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentImpact:
+    name: str
+    production: bool
+    changes: tuple[SettingChange, ...]
+    note: str | None = None
+
+    @property
+    def losses(self) -> list[Effect]:
+        """Stateful resources this render replaces, destroys or breaks in this environment."""
+        return [effect for change in self.changes for effect in change.effects if effect.loses_data]
+
+
+@dataclass(frozen=True)
+class Impact:
+    environments: tuple[EnvironmentImpact, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def report(self) -> str:
+        """The impact in words, for stderr; empty when nothing in the infrastructure changes."""
+        lines = [f"note: {problem}" for problem in self.problems]
+        touched = [env for env in self.environments if env.changes or env.note]
+        if touched:
+            lines.append("What Terraform will do once this is applied, per environment:")
+        for env in touched:
+            lines.append(f"  {env.name}{' (production)' if env.production else ''}:")
+            if env.note:
+                lines.append(f"    {env.note}")
+            for change in env.changes:
+                lines += _change_lines(change)
+        if touched:
+            lines.append("(From tapgen's provider facts; `make apply` checks the real plan with `tapgen guard`.)")
+        return "\n".join(lines)
+
+    def refused(self, allowed: Collection[str]) -> list[EnvironmentImpact]:
+        """Production environments that would lose data, and were not named by --allow-replace."""
+        return [env for env in self.environments if env.production and env.losses and env.name not in allowed]
+
+
+class ReplacementRefused(TapgenError):
+    """A render would replace or destroy data in production, and the command did not allow it."""
+
+    summary = "refused: nothing was written"
+
+
+def refuse_losses(impact: Impact, allowed: Collection[str], out_dir: Path) -> None:
+    """Raise ReplacementRefused if a production environment would lose data without --allow-replace."""
+    refused = impact.refused(allowed)
+    if refused:
+        raise ReplacementRefused(f"{out_dir}/", [
+            Problem(f"environments.{env.name}", "would replace or destroy stateful resources: "
+                    + ", ".join(sorted({effect.address for effect in env.losses})),
+                    hint=f"if that is intended, rerun with --allow-replace {env.name}")
+            for env in refused])
+
+
+def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
+    """The impact of writing ``pending`` into ``out_dir``: what changes for each environment."""
+    changed = {change.name: change for change in pending}
+    if STACK_FILE not in changed and VARIABLES_FILE not in changed:
+        return Impact()
+    before = _texts(changed, out_dir, old=True)
+    if STACK_FILE not in before:
+        return Impact()  # a first render: nothing exists yet
+    try:
+        old, new = _outputs(before, _texts(changed, out_dir, old=False))
+    except _Unreadable as error:
+        return Impact(problems=(f"{out_dir}/{STACK_FILE} {error}; its impact cannot be assessed",))
+    if old.settings is None or new.settings is None:
+        return Impact()  # a render resolved for one environment: a scanner's copy, never applied
+    return Impact(tuple(_environment(name, old, new) for name in dict.fromkeys([*new.settings, *old.settings])))
+
+
+def _texts(changed: Mapping[str, Change], out_dir: Path, old: bool) -> dict[str, str]:
+    texts = {}
+    for name in (STACK_FILE, VARIABLES_FILE):
+        if name in changed:
+            text = changed[name].old if old else changed[name].new
+        else:
+            try:
+                text = (out_dir / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = None
+        if text is not None:
+            texts[name] = text
+    return texts
+
+
+class _Unreadable(Exception):
+    pass
+
+
+_PIECE = re.compile(r"(?ms).*?^\}\n|.+\Z")
+
+
+def _outputs(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[_Output, _Output]:
+    """Both versions of the directory; the top-level blocks they share are parsed once."""
+    shared, old_only, new_only = {}, {}, {}
+    for name in dict.fromkeys([*before, *after]):
+        old_pieces = Counter(m.group() for m in _PIECE.finditer(before.get(name, "")))
+        new_pieces = Counter(m.group() for m in _PIECE.finditer(after.get(name, "")))
+        for target, pieces in ((shared, old_pieces & new_pieces), (old_only, old_pieces - new_pieces),
+                               (new_only, new_pieces - old_pieces)):
+            if pieces:
+                target[name] = "".join(pieces.elements())
+    common = _parsed(shared)
+    return _Output([common, _parsed(old_only)]), _Output([common, _parsed(new_only)])
+
+
+def _parsed(texts: Mapping[str, str]) -> Stack:
+    stack = Stack(texts)
+    if stack.problems:
+        raise _Unreadable(f"does not parse ({stack.problems[0].message})")
+    return stack
+
+
+class _Output:
+    """One version of the output directory, as far as its impact goes."""
+
+    def __init__(self, stacks: Sequence[Stack]):
+        self.locals = {name: value for stack in stacks for name, value in stack.locals().items()}
+        environments = self.locals.get("environments")
+        self.settings: dict[str, dict] | None = environments if isinstance(environments, dict) else None
+        self.project = self.locals.get(PROJECT)
+        blocks = [block for stack in stacks for block in stack.blocks()]
+        self.region = next((b.body.get("default") for b in blocks if b.kind == "variable"
+                            and b.labels == ("aws_region",)), None)
+        self.resources = {block.address: block for block in blocks if block.kind == "resource"}
+        self.history = {str(block.body.get("from", "")).strip("${}") for block in blocks
+                        if block.kind in ("moved", "removed")}
+        self._local_refs = {name: set(_tokens(value)) for name, value in self.locals.items()}
+
+    def expand(self, tokens: Iterable[str]) -> set[str]:
+        """``tokens`` and everything the locals among them refer to, transitively."""
+        seen, todo = set(), list(tokens)
+        while todo:
+            token = todo.pop()
+            if token not in seen:
+                seen.add(token)
+                todo.extend(self._local_refs.get(token.removeprefix("local."), ()) if token.startswith("local.")
+                            else ())
+        return seen
+
+    def iteration(self, block: Block) -> set[str]:
+        return self.expand(_tokens([block.body.get("count"), block.body.get("for_each")]))
+
+    @cached_property
+    def sizing(self) -> set[str]:
+        """The settings that only size ``count``/``for_each`` collections."""
+        return {token for block in self.resources.values() for token in self.iteration(block)
+                if token.startswith("setting.")}
+
+    @cached_property
+    def forced(self) -> dict[str, dict[str, set[str]]]:
+        """Per resource, each ForceNew argument written in it with everything its value depends on.
+        ``each.key``/``each.value`` depend on the ``for_each`` expression, except on the settings
+        that only size it: a dropped zone does not renumber the others."""
+        found: dict[str, dict[str, set[str]]] = {}
+        for address, block in self.resources.items():
+            for fact in _FORCE_NEW_BY_TYPE.get(block.labels[0], ()):
+                if fact.argument in block.body:
+                    tokens = self.expand(_tokens(block.body[fact.argument]))
+                    if "each" in tokens:
+                        tokens |= self.iteration(block) - self.sizing
+                    found.setdefault(address, {})[fact.argument] = tokens
+        return found
+
+
+_FORCE_NEW_BY_TYPE: dict[str, list[ForceNew]] = {}
+for _fact in FORCE_NEW:
+    _FORCE_NEW_BY_TYPE.setdefault(_fact.type, []).append(_fact)
+_EACH = re.compile(r"(?<![\w.])each\.(key|value)\b")
+
+
+def _tokens(value: object) -> Iterable[str]:
+    """What a parsed value depends on: ``setting.NAME``, ``local.NAME``, resource addresses, ``var.NAME``."""
+    for kind, name in references(value):
+        if kind == "local" and name == "settings":
+            continue  # read per setting below
+        yield name if kind == "resource" else f"{kind}.{name}"
+    yield from (f"setting.{name}" for name in setting_references(value))
+    if any(_EACH.search(text) for text in _strings(value)):
+        yield "each"
+
+
+def _strings(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _environment(name: str, old: _Output, new: _Output) -> EnvironmentImpact:
+    before, after = old.settings.get(name), new.settings.get(name)
+    if after is None:
+        return EnvironmentImpact(name, bool(before.get("production")), (), note=(
+            "no longer in the spec: its workspace stops planning (the workspace guard fails), and "
+            "its resources stay in AWS until they are destroyed; run `make destroy` first if that is "
+            "the intent"))
+    if before is None:
+        return EnvironmentImpact(name, bool(after.get("production")), ())
+    changes = []
+    for setting, old_value, new_value in _changed_settings(before, after, old, new):
+        if setting == REGION_SETTING:
+            effects = tuple(Effect(address, "replaced", f"its region changes ({REGION.url})")
+                            for address in new.resources if not address.startswith(_GLOBAL_PREFIXES))
+        else:
+            token = f"local.{PROJECT}" if setting == PROJECT else f"setting.{setting}"
+            effects = _effects(new, {token}, decreased=_decreased(old_value, new_value))
+            effects += _endangered(new, setting, effects)
+        # The notes speak of an existing value changing, not of a first one being set.
+        note = SETTING_NOTES.get(setting) if old_value is not None and new_value is not None else None
+        changes.append(SettingChange(setting, old_value, new_value, effects, note))
+    template = _template_effects(old, new)
+    if template:
+        changes.append(SettingChange(TEMPLATES, None, None, template))
+    # Production if it was or becomes production: turning production off does not unlock a loss.
+    production = bool(before.get("production") or after.get("production"))
+    return EnvironmentImpact(name, production, tuple(changes))
+
+
+def _changed_settings(before: Mapping, after: Mapping, old: _Output, new: _Output):
+    if old.project != new.project:
+        yield PROJECT, old.project, new.project
+    if old.region != new.region:
+        yield REGION_SETTING, old.region, new.region
+    for setting in dict.fromkeys([*after, *before]):
+        if before.get(setting) != after.get(setting):
+            yield setting, before.get(setting), after.get(setting)
+
+
+def _decreased(old: object, new: object) -> bool:
+    """Whether a count or a switch went down (fewer zones, NAT gateways; flow logs off)."""
+    return isinstance(old, int) and isinstance(new, int) and new < old
+
+
+def _effects(new: _Output, changed: set[str], decreased: bool) -> tuple[Effect, ...]:
+    """What changing the ``changed`` tokens does to the resources of ``new``."""
+    replaced: dict[str, str] = {}
+    progress = True
+    while progress:
+        progress = False
+        for address in new.resources:
+            if address in replaced:
+                continue
+            for argument, tokens in new.forced.get(address, {}).items():
+                hit = tokens & changed or tokens & replaced.keys()
+                if hit:
+                    cause = sorted(hit & replaced.keys())
+                    replaced[address] = (f"{argument} forces a new resource" + (
+                        f" and refers to {cause[0]}, replaced" if cause else ""))
+                    progress = True
+                    break
+    effects = [Effect(address, "replaced", why) for address, why in replaced.items()]
+    if decreased:
+        shrunk: list[str] = []
+        for address, block in new.resources.items():
+            iteration = new.iteration(block)
+            if address not in replaced and (iteration & changed or iteration & set(shrunk)):
+                shrunk.append(address)
+        effects += [Effect(address, "destroyed", "fewer instances: those no longer counted are destroyed")
+                    for address in shrunk]
+    return tuple(effects)
+
+
+def _endangered(new: _Output, setting: str, effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
+    if setting not in ENDANGERS or not effects:
+        return ()
+    resource_type, why = ENDANGERS[setting]
+    return tuple(Effect(address, "at risk", why) for address in new.resources
+                 if address.split(".")[0] == resource_type)
+
+
+def _template_effects(old: _Output, new: _Output) -> tuple[Effect, ...]:
+    """What tapgen's own changes (a new version) do in every environment: resources it no longer
+    generates, ForceNew arguments it writes differently, locals it defines differently."""
+    effects = [Effect(address, "destroyed", "tapgen no longer generates it, and no moved or removed "
+                      "block says where it went")
+               for address in old.resources if address not in new.resources and address not in new.history]
+    for address, block in new.resources.items():
+        before = old.resources.get(address)
+        if before is None:
+            continue
+        for fact in _FORCE_NEW_BY_TYPE.get(block.labels[0], ()):
+            if before.body.get(fact.argument) != block.body.get(fact.argument):
+                effects.append(Effect(address, "replaced", f"tapgen now writes its {fact.argument} "
+                                      "differently, and that forces a new resource"))
+                break
+    redefined = {f"local.{name}" for name, value in new.locals.items()
+                 if name not in ("environments", PROJECT) and old.locals.get(name) != value}
+    listed = {effect.address for effect in effects}
+    effects += [effect for effect in _effects(new, redefined, decreased=False) if effect.address not in listed]
+    return tuple(effects)
+
+
+def _change_lines(change: SettingChange) -> list[str]:
+    if change.setting == TEMPLATES:
+        head = f"    {TEMPLATES} (a new tapgen version):"
+    else:
+        head = f"    {change.setting}: {_shown(change.old)} -> {_shown(change.new)}"
+    lines = [head + ": updated in place" if not change.effects and change.setting != TEMPLATES else head]
+    grouped: dict[tuple[str, str, bool], list[str]] = {}
+    for effect in change.effects:
+        grouped.setdefault((effect.action, effect.why, effect.loses_data), []).append(effect.address)
+    for (action, why, loses), addresses in sorted(grouped.items(), key=lambda item: not item[0][2]):
+        label = f"{action.upper()}, DATA LOST" if loses and action != "at risk" else action
+        if loses and action == "at risk":
+            label = "AT RISK, STATEFUL"
+        lines.append(f"      {label}: {', '.join(addresses)} ({why})")
+    if change.note:
+        lines.append(f"      note: {change.note}")
+    return lines
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+

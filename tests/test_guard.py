@@ -1,0 +1,113 @@
+"""tapgen guard on real plans (tests/data/plans/, made with Terraform 1.15 by tools/plan_fixtures.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .helpers import ROOT, run_cli
+
+PLANS = ROOT / "tests" / "data" / "plans"
+
+
+def guard(*args: str, input: str | bytes | None = None):
+    return run_cli("guard", *args, input=input)
+
+
+def test_a_replaced_database_is_refused_with_terraforms_reason():
+    result = guard(str(PLANS / "replace_database.json"))
+    assert result.exit_code == 1
+    assert (f"{PLANS / 'replace_database.json'}: aws_db_instance.this: replaced (destroyed, then created) "
+            "(Terraform's reason: replace_because_cannot_update; forced by kms_key_id) "
+            "(or --allow aws_db_instance.this)") in result.stderr
+    assert 'make apply WORKSPACE=<workspace> ALLOW_REPLACE="aws_db_instance.this"' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_allow_accepts_the_one_address():
+    result = guard(str(PLANS / "replace_database.json"), "--allow", "aws_db_instance.this")
+    assert result.exit_code == 0, result.stderr
+    assert "allowed: aws_db_instance.this: replaced (destroyed, then created)" in result.stderr
+
+
+def test_a_renamed_project_lists_every_stateful_replacement_and_a_resource_address_allows_its_instances():
+    plan = str(PLANS / "rename_project.json")
+    result = guard(plan)
+    assert result.exit_code == 1
+    refused = [line.split(": ")[1] for line in result.stderr.splitlines() if line.startswith(plan)]
+    assert refused == ['aws_cloudwatch_log_group.this["app"]', 'aws_cloudwatch_log_group.this["postgresql"]',
+                       'aws_cloudwatch_log_group.this["upgrade"]', 'aws_cloudwatch_log_group.this["vpc_flow_logs"]',
+                       "aws_s3_bucket.alb_logs"]
+    assert "forced by bucket" in result.stderr and "forced by name" in result.stderr
+    assert "holds no data: aws_security_group.app: replaced" in result.stderr
+    assert "holds no data: aws_db_parameter_group.this: replaced (created, then the old one destroyed)" in result.stderr
+    partly = guard(plan, "--allow", "aws_s3_bucket.alb_logs", "--allow", 'aws_cloudwatch_log_group.this["app"]')
+    assert partly.exit_code == 1 and 'aws_cloudwatch_log_group.this["upgrade"]' in partly.stderr
+    assert guard(plan, "--allow", "aws_s3_bucket.alb_logs", "--allow", "aws_cloudwatch_log_group.this").exit_code == 0
+
+
+def test_a_destroyed_log_group_is_refused_and_stateless_deletions_are_listed():
+    result = guard(str(PLANS / "delete.json"))
+    assert result.exit_code == 1
+    assert ('aws_cloudwatch_log_group.this["vpc_flow_logs"]: destroyed (Terraform\'s reason: '
+            "delete_because_each_key)") in result.stderr
+    assert ("holds no data: aws_iam_role.flow_logs[0]: destroyed (Terraform's reason: "
+            "delete_because_count_index)") in result.stderr
+
+
+def test_an_update_in_place_passes():
+    result = guard(str(PLANS / "update.json"))
+    assert result.exit_code == 0
+    assert result.stderr.strip() == "tapgen guard: the plan destroys no resource that holds data."
+
+
+def test_a_security_group_created_before_destroy_holds_no_data_and_passes():
+    result = guard(str(PLANS / "sg_create_before_destroy.json"))
+    assert result.exit_code == 0, result.stderr
+    assert ("holds no data: aws_security_group.app: replaced (created, then the old one destroyed) "
+            "(Terraform's reason: replace_because_cannot_update; forced by description)") in result.stderr
+
+
+def test_standard_input_is_read_with_a_dash():
+    result = guard("-", input=(PLANS / "replace_database.json").read_bytes())
+    assert result.exit_code == 1 and "<stdin>: aws_db_instance.this: replaced" in result.stderr
+
+
+def test_list_only_lists_what_a_destroy_loses():
+    result = guard("--list", str(PLANS / "delete.json"))
+    assert result.exit_code == 0
+    assert result.stderr.startswith("The plan destroys 1 resource(s) that hold data:\n"
+                                    '  aws_cloudwatch_log_group.this["vpc_flow_logs"]: destroyed')
+
+
+def test_an_allow_that_matches_nothing_is_noted():
+    result = guard(str(PLANS / "update.json"), "--allow", "aws_db_instance.thsi")
+    assert result.exit_code == 0
+    assert "note: --allow aws_db_instance.thsi matches nothing the plan deletes" in result.stderr
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "is empty"),
+    (b"not json", "is not JSON (Expecting value at line 1)"),
+    (b"\xff\xfe\x00", "is not text (not UTF-8)"),
+    (b"[1, 2]", "is JSON but not a Terraform plan (it has no format_version)"),
+    (json.dumps({"format_version": "1.0", "terraform_version": "1.15.5", "values": {}}).encode(),
+     "is a Terraform state, not a plan (it has no planned_values or resource_changes)"),
+    (json.dumps({"format_version": "2.0", "resource_changes": []}).encode(),
+     "uses plan format 2.0; this tapgen reads 1.x"),
+])
+def test_anything_but_a_plan_exits_2_with_one_line(tmp_path, content, message):
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    result = guard(str(path))
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"{path}: {message}")
+    assert "terraform show -json" in line or "Terraform 1.x" in line
+
+
+def test_a_missing_file_exits_2(tmp_path):
+    result = guard(str(tmp_path / "nope.json"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{tmp_path / 'nope.json'}: cannot be read: No such file or directory"

@@ -1,0 +1,269 @@
+"""What a render does to the infrastructure, told (and in production refused) before it writes.
+
+The provider facts are checked against the documents they cite; the behaviour goes through the
+CLI: render the standard spec, change one thing, render again.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.impact import FORCE_NEW, IN_PLACE, REGION, Citation
+from generator.stack import Stack
+from generator.stateful import STATEFUL_TYPES
+
+from .helpers import GOLDEN, OUT, ROOT, STANDARD_SPEC, run_cli, snapshot
+
+FACTS = ROOT / "tests" / "data" / "provider_facts"
+PROD_CIDR = "    vpc_cidr: 10.30.0.0/16\n"
+
+
+def excerpt(cited: Citation) -> str:
+    text = (FACTS / cited.excerpt).read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# source: {cited.url}", cited.excerpt
+    assert cited.quote in text, (cited.excerpt, cited.quote)
+    return text
+
+
+def entry(text: str, key_line: str) -> str:
+    """A Go schema entry: from its key to the closing brace at the key's indentation."""
+    start = text.index(key_line)
+    indent = text[text.rindex("\n", 0, start) + 1:start]
+    end = text.index(f"\n{indent}}},", start)
+    return text[start:end]
+
+
+@pytest.mark.parametrize("fact", FORCE_NEW, ids=lambda f: f"{f.type}.{f.argument}")
+def test_each_force_new_fact_is_stated_by_the_document_it_cites(fact):
+    text = excerpt(fact.cited)
+    if fact.cited.excerpt.endswith(".md.txt"):  # documentation: "`arg` - (..., Forces new resource)"
+        assert fact.cited.quote == f"`{fact.argument}` - ({fact.cited.quote.split('(', 1)[1]}"
+        assert re.search(rf"^\* `{fact.argument}` - \([^)]*Forces new resource\)", text, re.M)
+    else:  # provider source: the schema entry of the argument says ForceNew: true
+        key = fact.cited.quote.removesuffix(": {")
+        named = key.strip('"') == fact.argument or (
+            key.startswith("names.Attr") and key.removeprefix("names.Attr").lower() == fact.argument.replace("_", ""))
+        assert named, (key, fact.argument)
+        assert re.search(r"\bForceNew:\s+true,", entry(text, fact.cited.quote))
+
+
+def test_the_arguments_believed_to_replace_that_do_not_and_the_region_rule_are_cited():
+    for (_, argument), cited in IN_PLACE.items():
+        assert f"`{argument}`" in excerpt(cited)
+    assert "will force resource replacement" in excerpt(REGION)
+
+
+def generated_types() -> set[str]:
+    types = set()
+    for directory in [OUT, *sorted(p for p in GOLDEN.iterdir() if p.is_dir())]:
+        text = (directory / "tap_stack.tf").read_text()
+        types |= set(re.findall(r'^resource "(\w+)" "\w+"', text, re.M))
+    return types
+
+
+def test_every_stateful_type_tapgen_generates_has_its_force_new_facts():
+    """A resource type that holds data and has no facts would be replaced without a word; add
+    its ForceNew arguments (with their source) to generator/impact.py when a template adds one."""
+    covered = {fact.type for fact in FORCE_NEW}
+    assert generated_types() & STATEFUL_TYPES <= covered, sorted(generated_types() & STATEFUL_TYPES - covered)
+
+
+# -- through the CLI --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """A rendered copy of the standard spec; call it with (old, new) edits to render again."""
+    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    spec.write_text(STANDARD_SPEC.read_text())
+    assert run_cli("render", "--spec", spec, "--out", out).exit_code == 0
+
+    def render(*edits: tuple[str, str], args: tuple[str, ...] = ()):
+        text = spec.read_text()
+        for old, new in edits:
+            assert text.count(old) == 1, old
+            text = text.replace(old, new)
+        spec.write_text(text)
+        return run_cli("render", "--spec", spec, "--out", out, *args)
+
+    render.out = out
+    return render
+
+
+def test_renaming_the_project_is_refused_in_production_and_nothing_is_written(stack):
+    before = snapshot(stack.out)
+    result = stack(("project: healthcare-app", "project: healthcare-ops"))
+    assert result.exit_code == 1
+    assert snapshot(stack.out) == before
+    report = result.stderr
+    assert '  prod (production):\n    project: "healthcare-app" -> "healthcare-ops"\n' in report
+    assert "REPLACED, DATA LOST: aws_s3_bucket.alb_logs (bucket forces a new resource)" in report
+    assert "REPLACED, DATA LOST: aws_cloudwatch_log_group.this (name forces a new resource)" in report
+    assert "aws_db_subnet_group.this" in report and "renamed in place" in report  # identifier is not ForceNew
+    assert (f"{stack.out}/: environments.prod: would replace or destroy stateful resources: "
+            "aws_cloudwatch_log_group.this, aws_s3_bucket.alb_logs (if that is intended, rerun with "
+            "--allow-replace prod)") in report
+    assert "refused: nothing was written" in report
+    assert "environments.dev:" not in report.split("refused")[0].split("What Terraform")[0]
+
+
+def test_allow_replace_names_the_environment_that_may_lose_data(stack):
+    refused = stack(("project: healthcare-app", "project: healthcare-ops"), args=("--allow-replace", "staging"))
+    assert refused.exit_code == 1
+    allowed = stack(args=("--allow-replace", "prod"))
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "REPLACED, DATA LOST: aws_s3_bucket.alb_logs" in allowed.stderr
+    assert '"healthcare-ops"' in (stack.out / "tap_stack.tf").read_text()
+
+
+def test_turning_production_off_in_the_same_render_does_not_unlock_a_loss(stack):
+    result = stack(("project: healthcare-app", "project: healthcare-ops"),
+                   ("    kms_deletion_window_days: 30\n", "    kms_deletion_window_days: 30\n    production: false\n"
+                    "    waivers: {production: a load-test copy with synthetic data only}\n"))
+    assert result.exit_code == 1
+    assert "environments.prod: would replace or destroy stateful resources" in result.stderr
+
+
+def test_a_new_vpc_range_replaces_the_network_and_puts_the_database_at_risk(stack):
+    result = stack((PROD_CIDR, "    vpc_cidr: 10.31.0.0/16\n"))
+    assert result.exit_code == 1
+    report = result.stderr
+    assert 'vpc_cidr: "10.30.0.0/16" -> "10.31.0.0/16"' in report
+    assert re.search(r"replaced: [^\n]*aws_vpc\.this[^\n]*\(cidr_block forces a new resource\)", report)
+    assert ("replaced: aws_security_group.alb, aws_security_group.app, aws_security_group.db, "
+            "aws_lb_target_group.app (vpc_id forces a new resource and refers to aws_vpc.this, replaced)") in report
+    assert "AT RISK, STATEFUL: aws_db_instance.this (it cannot move into the new VPC with its subnets)" in report
+
+
+def test_outside_production_a_replacement_is_written_with_the_warning(stack):
+    result = stack(("    vpc_cidr: 10.10.0.0/16\n", "    vpc_cidr: 10.11.0.0/16\n"))
+    assert result.exit_code == 0, result.stderr
+    assert "  dev:\n    vpc_cidr:" in result.stderr and "aws_vpc.this" in result.stderr
+    assert "10.11.0.0/16" in (stack.out / "tap_stack.tf").read_text()
+
+
+def test_fewer_zones_destroy_the_subnets_of_the_dropped_zones_without_renumbering_the_others(stack):
+    result = stack(("    availability_zones: 3\n", "    availability_zones: 2\n"))
+    assert result.exit_code == 0, result.stderr  # subnets hold no data: told, not refused
+    [line] = [line for line in result.stderr.splitlines() if "az_count" in line]
+    assert line.strip() == "az_count: 3 -> 2"
+    destroyed = next(line for line in result.stderr.splitlines() if line.strip().startswith("destroyed:"))
+    assert "aws_subnet.app" in destroyed and "aws_nat_gateway.this" in destroyed
+    assert "replaced: aws_subnet" not in result.stderr  # the kept zones' subnets keep their ranges
+    assert "RDS refuses to take its subnet out of the subnet group" in result.stderr
+
+
+def test_turning_flow_logs_off_destroys_their_log_group(stack):
+    result = stack(("    log_retention_days: 90\n    flow_logs: true\n", "    log_retention_days: 90\n    flow_logs: false\n"))
+    assert result.exit_code == 0, result.stderr  # staging is not production
+    assert "flow_logs_enabled: true -> false" in result.stderr
+    assert "DESTROYED, DATA LOST: aws_cloudwatch_log_group.this" in result.stderr
+
+
+def test_a_major_version_replaces_the_parameter_group_only(stack):
+    result = stack(("      deletion_protection: true\n    log_retention_days: 365",
+                    '      deletion_protection: true\n      engine_version: "17"\n    log_retention_days: 365'))
+    assert result.exit_code == 0, result.stderr
+    assert 'db_engine_version: "16" -> "17": updated in place' in result.stderr
+    assert "replaced: aws_db_parameter_group.this (family forces a new resource)" in result.stderr
+    assert "A major version upgrade" in result.stderr
+
+
+def test_settings_that_change_in_place_say_so(stack):
+    result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
+    assert result.exit_code == 0
+    assert '    instance_type: "m6i.large" -> "m6i.xlarge": updated in place' in result.stderr
+
+
+def test_a_new_region_replaces_every_regional_resource(stack):
+    result = stack(("region: us-west-2", "region: us-east-2"))
+    assert result.exit_code == 1
+    losses = result.stderr.split("would replace or destroy stateful resources: ")[1].split(" (")[0]
+    assert losses.split(", ") == ["aws_cloudwatch_log_group.this", "aws_db_instance.this", "aws_kms_key.data",
+                                  "aws_kms_key.logs", "aws_s3_bucket.alb_logs"]
+    assert "aws_iam_role.app" not in result.stderr  # IAM is global
+
+
+def test_a_first_account_binding_is_only_a_provider_setting_but_a_new_account_is_explained(stack):
+    result = stack(('    account_id: "111111111111"     # PLACEHOLDER: your dev AWS account\'s ID\n', ""))
+    assert result.exit_code == 0
+    assert 'account_id: "111111111111" -> (none): updated in place' in result.stderr
+    result = stack(("    kms_deletion_window_days: 7\n", '    kms_deletion_window_days: 7\n    account_id: "121212121212"\n'))
+    assert 'account_id: (none) -> "121212121212": updated in place' in result.stderr
+    assert "old account" not in result.stderr
+    result = stack(('    account_id: "121212121212"\n', '    account_id: "131313131313"\n'))
+    assert "Terraform finds none of them and plans to create everything again" in result.stderr
+
+
+def test_an_environment_dropped_from_the_spec_is_explained(stack):
+    text = STANDARD_SPEC.read_text()
+    staging = text[text.index("  staging:"):text.index("  prod:")]
+    result = stack((staging, ""))
+    assert result.exit_code == 0
+    assert "  staging:\n    no longer in the spec: its workspace stops planning" in result.stderr
+
+
+def test_render_check_reports_the_impact_beside_its_diff(stack):
+    before = snapshot(stack.out)
+    result = stack(("project: healthcare-app", "project: healthcare-ops"), args=("--check",))
+    assert result.exit_code == 1
+    assert '+  project = "healthcare-ops"' in result.stdout
+    assert "REPLACED, DATA LOST: aws_s3_bucket.alb_logs" in result.stderr
+    assert "is stale" in result.stderr
+    assert snapshot(stack.out) == before
+
+
+def test_a_first_render_and_an_unchanged_one_say_nothing(tmp_path, stack):
+    assert "What Terraform will do" not in run_cli("render", "--spec", STANDARD_SPEC, "--out", tmp_path / "new").stderr
+    assert "What Terraform will do" not in stack().stderr
+
+
+def test_a_previous_output_that_does_not_parse_is_noted_and_replaced(stack):
+    stack_file = stack.out / "tap_stack.tf"
+    stack_file.write_text(stack_file.read_text() + "resource {\n")
+    result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
+    assert result.exit_code == 0
+    assert "tap_stack.tf does not parse" in result.stderr and "its impact cannot be assessed" in result.stderr
+
+
+def previous(out: Path, old: str, new: str) -> None:
+    """Make the directory look as an earlier tapgen version rendered it."""
+    path = out / "tap_stack.tf"
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize(("old", "earlier"), [
+    ('  engine         = "postgres"\n', '  engine         = "mysql"\n'),
+    ("  storage_encrypted     = true\n", "  storage_encrypted     = false\n"),
+    ("  storage_encrypted     = true\n  kms_key_id            = aws_kms_key.data.arn\n",
+     "  storage_encrypted     = true\n  kms_key_id            = aws_kms_key.logs.arn\n"),
+])
+def test_a_tapgen_upgrade_that_changes_how_the_database_is_written_is_refused(stack, old, earlier):
+    previous(stack.out, old, earlier)
+    result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
+    assert result.exit_code == 1
+    argument = old.splitlines()[-1].split("=")[0].strip()
+    assert (f"REPLACED, DATA LOST: aws_db_instance.this (tapgen now writes its {argument} differently, and that "
+            "forces a new resource)") in result.stderr
+    assert "tapgen's templates (a new tapgen version):" in result.stderr
+
+
+def test_a_tapgen_upgrade_that_drops_an_address_is_refused_in_production(stack):
+    previous(stack.out, 'resource "aws_s3_bucket" "alb_logs" {', 'resource "aws_s3_bucket" "access_logs" {\n'
+             '  bucket = "old"\n}\n\nresource "aws_s3_bucket" "alb_logs" {')
+    result = stack()
+    assert result.exit_code == 1
+    assert ("DESTROYED, DATA LOST: aws_s3_bucket.access_logs (tapgen no longer generates it, and no moved or "
+            "removed block says where it went)") in result.stderr
+
+
+def test_the_impact_reads_the_settings_through_locals_and_for_each():
+    """project reaches names through local.name_prefix; each.value carries it into the log groups."""
+    out = Stack({p.name: p.read_text() for p in OUT.glob("*.tf")})
+    groups = next(b for b in out.blocks("resource") if b.address == "aws_cloudwatch_log_group.this")
+    assert groups.body["name"] == "${each.value}" and "name_prefix" in out.locals()["log_groups"]
