@@ -15,9 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .hcl import hcl_comment
-from .spec import Environment, named_like_production
+from .spec import HIPAA_RETENTION_DAYS, Environment, named_like_production
 
 MIN_PRODUCTION_LOG_DAYS = 365
+# The longest deletion window KMS allows: the last chance to cancel the deletion of a key that
+# protects snapshots and retained backups.
+PRODUCTION_KMS_WINDOW_DAYS = 30
 MIN_WAIVER_REASON = 10
 
 
@@ -40,6 +43,15 @@ PRODUCTION_RULES = {
     "flow_logs": Rule("flow_logs: true", lambda env: env.flow_logs),
     "log_retention": Rule(f"log_retention_days of at least {MIN_PRODUCTION_LOG_DAYS}",
                           lambda env: env.log_retention_days >= MIN_PRODUCTION_LOG_DAYS),
+    "audit_trail": Rule("audit.trail: true, or audit.shared_trail naming the environment whose trail "
+                        "records its account", lambda env: env.audit.trail or env.audit.shared_trail is not None),
+    "audit_retention": Rule(f"audit.retention_days of at least {HIPAA_RETENTION_DAYS} for its trail",
+                            lambda env: not env.audit.trail or env.audit.retention_days >= HIPAA_RETENTION_DAYS),
+    "dr_region": Rule("backup.dr_region: a second region for copies of its backups",
+                      lambda env: env.backup.dr_region is not None),
+    "restore_testing": Rule("backup.restore_testing: true", lambda env: env.backup.restore_testing),
+    "kms_deletion_window": Rule(f"kms_deletion_window_days: {PRODUCTION_KMS_WINDOW_DAYS}",
+                                lambda env: env.kms_deletion_window_days == PRODUCTION_KMS_WINDOW_DAYS),
 }
 
 
@@ -52,6 +64,17 @@ def derived_settings(env: Environment) -> dict[str, object]:
         "alb_logs_force_destroy": not env.production,
         # A protected database is snapshotted when it is destroyed.
         "db_skip_final_snapshot": not env.database.deletion_protection,
+        # Production's log groups stay when the stack is destroyed, and cannot be deleted until
+        # their deletion protection is turned off.
+        "log_groups_protected": env.production,
+        # Production's trail bucket keeps every log file unchangeable for the audit retention.
+        "audit_object_lock": env.production,
+        "audit_bucket_force_destroy": not env.production,
+        # Production's vaults are locked: no recovery point leaves before its retention ends.
+        "backup_vault_lock": env.production,
+        "backup_vault_force_destroy": not env.production,
+        # A plan that would destroy production's keys, vaults, audit bucket or database fails.
+        "destroy_guard": env.production,
     }
 
 

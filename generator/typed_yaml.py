@@ -12,6 +12,7 @@ import difflib
 import re
 import types
 import typing
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union
 
@@ -19,6 +20,8 @@ from .errors import Problem
 from .yaml_source import Located
 
 _INVALID = object()
+# The fields a ``derive`` sees from enclosing objects: none at the top of the spec.
+_TOP: Mapping[str, Any] = types.MappingProxyType({})
 
 
 def setting(
@@ -39,8 +42,11 @@ def setting(
 
     ``derive`` computes the field's default from the fields before it (by name) when the spec
     leaves it out, so a default that depends on other settings is the model's, not a pre-pass
-    over the YAML. ``from_key`` fills the field with the mapping key the object is written
-    under (an environment's name); such a field is not a key of the spec.
+    over the YAML; in a nested model it also sees the enclosing objects' fields declared before
+    the nested one (a backup setting can follow its environment's ``production``). A nested
+    model whose default is a mapping is built from that mapping when the spec leaves it out, so
+    its own defaults and derivations apply. ``from_key`` fills the field with the mapping key the
+    object is written under (an environment's name); such a field is not a key of the spec.
     """
     metadata = {
         "description": description,
@@ -99,12 +105,13 @@ class Builder:
         self.problems.append(Problem(path or loc.path, message, loc.line, hint))
 
     def build(self, cls: type, loc: Located, handled_elsewhere: tuple[str, ...] = (),
-              under: str | None = None) -> Any:
+              under: str | None = None, scope: Mapping[str, Any] | None = _TOP) -> Any:
         """An instance of ``cls``, or _INVALID after recording why not.
 
         ``handled_elsewhere`` names keys the caller has taken out of ``loc`` already; they are
         only offered as suggestions for misspelled keys. ``under`` is the mapping key ``loc`` is
-        written under, for a ``from_key`` field.
+        written under, for a ``from_key`` field. ``scope`` holds the enclosing objects' fields
+        for ``derive`` (None when one of them is invalid: nothing can be derived then).
         """
         if not isinstance(loc.value, dict):
             self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
@@ -117,22 +124,34 @@ class Builder:
                 close = difflib.get_close_matches(key, valid, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(valid)
                 self.problem(child, f"unknown key '{key}'", hint)
-        values, ok = {}, True
-        for name, field in fields.items():
-            if name in loc.value:
-                value = self.convert(hints[name], loc.value[name], field.metadata)
+        # In declaration order, so that a derived field sees every field before it.
+        values: dict[str, Any] = {}
+        ok = scope is not None
+        for field in dataclasses.fields(cls):
+            name = field.name
+            inner = ChainMap(values, scope) if ok else None
+            if field.metadata.get("from_key"):
+                values[name] = under
+            elif name in loc.value:
+                value = self.convert(hints[name], loc.value[name], field.metadata, scope=inner)
                 ok = ok and value is not _INVALID
                 values[name] = value
-            elif not _has_default(field) and not self._partial:
+            elif self._partial:
+                continue
+            elif field.metadata.get("derive"):
+                if ok:
+                    values[name] = field.metadata["derive"](inner)
+            elif dataclasses.is_dataclass(hints[name]) and field.default_factory is not dataclasses.MISSING:
+                value = self.build(hints[name], Located({}, loc.line, loc.child_path(name)), scope=inner)
+                ok = ok and value is not _INVALID
+                values[name] = value
+            elif field.default is not dataclasses.MISSING:
+                values[name] = field.default  # for the derivations after it
+            elif field.default_factory is dataclasses.MISSING:
                 self.problem(loc, "required key is missing", path=loc.child_path(name))
                 ok = False
         if not ok or self._partial:
             return _INVALID
-        for field in dataclasses.fields(cls):
-            if field.metadata.get("from_key"):
-                values[field.name] = under
-            elif field.name not in values and field.metadata.get("derive"):
-                values[field.name] = field.metadata["derive"](values)
         return cls(**values)
 
     def check_partial(self, cls: type, loc: Located) -> None:
@@ -143,11 +162,12 @@ class Builder:
         finally:
             self._partial = False
 
-    def convert(self, tp: Any, loc: Located, meta: Any, under: str | None = None) -> Any:
+    def convert(self, tp: Any, loc: Located, meta: Any, under: str | None = None,
+                scope: Mapping[str, Any] | None = _TOP) -> Any:
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         if origin in (Union, types.UnionType) and type(None) in args:
             inner = next(a for a in args if a is not type(None))
-            return None if loc.value is None else self.convert(inner, loc, meta, under)
+            return None if loc.value is None else self.convert(inner, loc, meta, under, scope)
         if origin is Literal:
             if loc.value not in args:
                 allowed = ", ".join(str(a) for a in args)
@@ -155,12 +175,13 @@ class Builder:
                 return _INVALID
             return loc.value
         if origin is dict:
-            return self.convert_dict(args[1], loc, meta)
+            return self.convert_dict(args[1], loc, meta, scope)
         if dataclasses.is_dataclass(tp):
-            return self.build(tp, loc, under=under)
+            return self.build(tp, loc, under=under, scope=scope)
         return self.convert_scalar(tp, loc, meta)
 
-    def convert_dict(self, value_type: Any, loc: Located, meta: Any) -> Any:
+    def convert_dict(self, value_type: Any, loc: Located, meta: Any,
+                     scope: Mapping[str, Any] | None = _TOP) -> Any:
         if not isinstance(loc.value, dict):
             self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
             return _INVALID
@@ -169,7 +190,7 @@ class Builder:
             if meta.get("key_pattern") and not re.fullmatch(meta["key_pattern"], key):
                 self.problem(child, f"'{key}' is not a valid name here", meta.get("key_hint"))
                 ok = False
-            value = self.convert(value_type, child, {}, key)
+            value = self.convert(value_type, child, {}, key, scope)
             ok = ok and value is not _INVALID
             result[key] = value
         return result if ok else _INVALID

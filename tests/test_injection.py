@@ -38,6 +38,7 @@ BASE = {
             "database": {"instance_class": "db.r6g.large", "allocated_storage_gb": 100, "backup_retention_days": 7,
                          "multi_az": False, "deletion_protection": True, "engine_version": "16"},
             "log_retention_days": 365, "flow_logs": True,
+            "backup": {"dr_region": "us-east-2"},
             "waivers": {"multi_az": "single-AZ until the budget review"},
         },
     },

@@ -31,6 +31,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
   }
 

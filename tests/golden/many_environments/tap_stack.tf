@@ -31,6 +31,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team02 = {
       production                 = false
@@ -56,6 +62,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team03 = {
       production                 = false
@@ -81,6 +93,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team04 = {
       production                 = false
@@ -106,6 +124,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team05 = {
       production                 = false
@@ -131,6 +155,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team06 = {
       production                 = false
@@ -156,6 +186,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team07 = {
       production                 = false
@@ -181,6 +217,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team08 = {
       production                 = false
@@ -206,6 +248,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team09 = {
       production                 = false
@@ -231,6 +279,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team10 = {
       production                 = false
@@ -256,6 +310,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     team11 = {
       production                 = false
@@ -281,6 +341,12 @@ locals {
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
     prod = {
       production                 = true
@@ -306,6 +372,12 @@ locals {
       alb_deletion_protection    = true
       alb_logs_force_destroy     = false
       db_skip_final_snapshot     = false
+      log_groups_protected       = true
+      audit_object_lock          = true
+      audit_bucket_force_destroy = false
+      backup_vault_lock          = true
+      backup_vault_force_destroy = false
+      destroy_guard              = true
     }
   }
 
