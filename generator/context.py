@@ -10,8 +10,9 @@ literal value (what a scanner that cannot evaluate ``terraform.workspace`` needs
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from .audit import METRIC_FILTERS
 from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS
 from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
@@ -37,8 +38,11 @@ def architecture(instance_type: str) -> str:
     return "arm64" if family == "a1" or re.fullmatch(r"[a-z]+[0-9]+g[a-z]*", family) else "x86_64"
 
 
-def environment_settings(env: Environment) -> dict[str, object]:
-    """The per-environment entries of the generated ``locals`` map, in display order."""
+def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dict[str, object]:
+    """The per-environment entries of the generated ``locals`` map, in display order.
+
+    ``shared_by`` names the environments whose account this one's trail also records.
+    """
     db = env.database
     return {
         "production": env.production,
@@ -61,6 +65,10 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "db_backup_retention_period": db.backup_retention_days,
         "db_multi_az": db.multi_az,
         "db_deletion_protection": db.deletion_protection,
+        "audit_trail": env.audit.trail,
+        "audit_trail_shared_by": list(shared_by),
+        "audit_retention_days": env.audit.retention_days,
+        "audit_object_lock_mode": env.audit.object_lock.upper(),
         **derived_settings(env),
     }
 
@@ -90,7 +98,7 @@ class SettingExpressions:
 
 def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[str, object]:
     """The template context for ``spec``; ``resolved`` names an environment to inline."""
-    settings = {name: environment_settings(env) for name, env in spec.environments.items()}
+    settings = {name: environment_settings(env, trail_shared_by(spec, name)) for name, env in spec.environments.items()}
     # The environments this output covers: what its scanner annotations must account for.
     covered = {resolved: spec.environments[resolved]} if resolved else spec.environments
     slots = 2 ** SUBNET_NEWBITS // 4  # each tier's block leaves a quarter of the range free
@@ -104,6 +112,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
         "scanner_annotations": scanner_annotations(covered),
+        "audit_metric_filters": METRIC_FILTERS,
         "compliance": COMPLIANCE,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
@@ -112,6 +121,11 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
     }
+
+
+def trail_shared_by(spec: Spec, name: str) -> list[str]:
+    """The other environments that ``name``'s trail records: those that share its account."""
+    return [other for other, env in spec.environments.items() if env.audit.shared_trail == name]
 
 
 LEDGER_HEADER = ["check", "environments", "why it does not apply, or is accepted", "what compensates",

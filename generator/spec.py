@@ -164,6 +164,11 @@ class Environment:
     waivers: dict[str, str] = setting(
         "Production rules this environment is excused from, each with the reason.", {})
 
+    @property
+    def trail_owner(self) -> str | None:
+        """The environment whose CloudTrail trail records this one's account, if any."""
+        return self.name if self.audit.trail else self.audit.shared_trail
+
 
 @dataclass(frozen=True)
 class Backend:

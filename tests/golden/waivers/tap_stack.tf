@@ -28,6 +28,10 @@ locals {
       db_backup_retention_period = 1
       db_multi_az                = false
       db_deletion_protection     = false
+      audit_trail                = false
+      audit_trail_shared_by      = []
+      audit_retention_days       = 2192
+      audit_object_lock_mode     = "GOVERNANCE"
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
@@ -61,6 +65,10 @@ locals {
       db_backup_retention_period = 7
       db_multi_az                = false
       db_deletion_protection     = true
+      audit_trail                = true
+      audit_trail_shared_by      = []
+      audit_retention_days       = 2192
+      audit_object_lock_mode     = "GOVERNANCE"
       alb_deletion_protection    = true
       alb_logs_force_destroy     = false
       db_skip_final_snapshot     = false
@@ -1263,4 +1271,531 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 
   tags = { Name = "${local.name_prefix}-${each.key}" }
+}
+
+################################################################################
+# Audit Trail
+################################################################################
+
+locals {
+  # The trail's ARN, built rather than read from aws_cloudtrail.this, so that the key and bucket
+  # policies the trail needs first can name it without a cycle.
+  trail_name       = "${local.name_prefix}-audit"
+  trail_arn        = "arn:${local.partition}:cloudtrail:${var.aws_region}:${local.account_id}:trail/${local.trail_name}"
+  trail_key_prefix = "cloudtrail"
+
+  # Object-level events of this environment's ALB log bucket, and of the buckets of the
+  # environments that share this account's trail (named as aws_s3_bucket.alb_logs names them).
+  trail_data_event_buckets = concat(
+    ["${aws_s3_bucket.alb_logs.arn}/"],
+    [for environment in local.settings.audit_trail_shared_by : "arn:${local.partition}:s3:::${local.project}-${environment}-alb-logs-${local.account_id}-${var.aws_region}/"],
+  )
+
+  # A metric filter on the trail's log group and an alarm to the alarm topic for each.
+  audit_metric_filters = {
+    # Security Hub CloudWatch.1 (CIS 1.2.0 3.3), cloudwatch-controls.md line 66
+    root-usage = {
+      description = "The root user was used."
+      pattern     = "{$.userIdentity.type=\"Root\" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !=\"AwsServiceEvent\"}"
+    }
+    # Security Hub CloudWatch.2 (CIS 1.2.0 3.1), line 186
+    unauthorized-api-calls = {
+      description = "An API call was refused as unauthorized."
+      pattern     = "{($.errorCode=\"*UnauthorizedOperation\") || ($.errorCode=\"AccessDenied*\")}"
+    }
+    # Security Hub CloudWatch.3 (CIS 1.2.0 3.2), line 300
+    console-sign-in-without-mfa = {
+      description = "An IAM user signed in to the console without MFA."
+      pattern     = "{ ($.eventName = \"ConsoleLogin\") && ($.additionalEventData.MFAUsed != \"Yes\") && ($.userIdentity.type = \"IAMUser\") && ($.responseElements.ConsoleLogin = \"Success\") }"
+    }
+    # Security Hub CloudWatch.4 (CIS 1.2.0 3.4), line 416
+    iam-policy-changes = {
+      description = "An IAM policy was created, changed, attached or detached."
+      pattern     = "{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || ($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || ($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || ($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || ($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || ($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}"
+    }
+    # Security Hub CloudWatch.5 (CIS 1.2.0 3.5), line 530
+    cloudtrail-changes = {
+      description = "A trail was created, changed or deleted, or its logging started or stopped."
+      pattern     = "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}"
+    }
+    # Security Hub CloudWatch.6 (CIS 1.2.0 3.6), line 644
+    console-sign-in-failures = {
+      description = "A console sign-in failed authentication."
+      pattern     = "{($.eventName=ConsoleLogin) && ($.errorMessage=\"Failed authentication\")}"
+    }
+    # Security Hub CloudWatch.7 (CIS 1.2.0 3.7), line 758
+    kms-key-disabled-or-deleted = {
+      description = "A customer-managed KMS key was disabled or scheduled for deletion: cancel it within the key's deletion window, or its data, snapshots and backups become unreadable."
+      pattern     = "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion))}"
+    }
+    # Security Hub CloudWatch.8 (CIS 1.2.0 3.8), line 872
+    s3-bucket-policy-changes = {
+      description = "An S3 bucket's policy, ACL, CORS, lifecycle or replication changed."
+      pattern     = "{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || ($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || ($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || ($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || ($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}"
+    }
+    # Security Hub CloudWatch.9 (CIS 1.2.0 3.9), line 986
+    config-changes = {
+      description = "AWS Config recording or delivery changed."
+      pattern     = "{($.eventSource=config.amazonaws.com) && (($.eventName=StopConfigurationRecorder) || ($.eventName=DeleteDeliveryChannel) || ($.eventName=PutDeliveryChannel) || ($.eventName=PutConfigurationRecorder))}"
+    }
+    # Security Hub CloudWatch.10 (CIS 1.2.0 3.10), line 1100
+    security-group-changes = {
+      description = "A security group or one of its rules was created, changed or deleted."
+      pattern     = "{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName=AuthorizeSecurityGroupEgress) || ($.eventName=RevokeSecurityGroupIngress) || ($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || ($.eventName=DeleteSecurityGroup)}"
+    }
+    # Security Hub CloudWatch.11 (CIS 1.2.0 3.11), line 1214
+    network-acl-changes = {
+      description = "A network ACL or one of its entries was created, changed or deleted."
+      pattern     = "{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || ($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || ($.eventName=ReplaceNetworkAclEntry) || ($.eventName=ReplaceNetworkAclAssociation)}"
+    }
+    # Security Hub CloudWatch.12 (CIS 1.2.0 3.12), line 1328
+    network-gateway-changes = {
+      description = "An internet or customer gateway was created, attached, detached or deleted."
+      pattern     = "{($.eventName=CreateCustomerGateway) || ($.eventName=DeleteCustomerGateway) || ($.eventName=AttachInternetGateway) || ($.eventName=CreateInternetGateway) || ($.eventName=DeleteInternetGateway) || ($.eventName=DetachInternetGateway)}"
+    }
+    # Security Hub CloudWatch.13 (CIS 1.2.0 3.13), line 1442
+    route-table-changes = {
+      description = "A route or route table was created, changed or deleted."
+      pattern     = "{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || ($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || ($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || ($.eventName=DisassociateRouteTable)}"
+    }
+    # Security Hub CloudWatch.14 (CIS 1.2.0 3.14), line 1556
+    vpc-changes = {
+      description = "A VPC or VPC peering connection was created, changed or deleted."
+      pattern     = "{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || ($.eventName=ModifyVpcAttribute) || ($.eventName=AcceptVpcPeeringConnection) || ($.eventName=CreateVpcPeeringConnection) || ($.eventName=DeleteVpcPeeringConnection) || ($.eventName=RejectVpcPeeringConnection) || ($.eventName=AttachClassicLinkVpc) || ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || ($.eventName=EnableVpcClassicLink)}"
+    }
+    # tapgen: key policy changes, which CIS does not watch
+    kms-key-policy-changes = {
+      description = "A KMS key policy was replaced: the first step to deleting a protected key, or to reading what it protects."
+      pattern     = "{($.eventSource=kms.amazonaws.com) && ($.eventName=PutKeyPolicy)}"
+    }
+    # tapgen: recovery points, vaults, vault locks and plans removed by a person or role, not by AWS Backup's own lifecycle
+    backup-deletions = {
+      description = "Someone deleted or shortened backups, or removed a vault, its lock, a backup plan or a restore test."
+      pattern     = "{($.eventSource=backup.amazonaws.com) && ($.userIdentity.type!=\"AWSService\") && (($.eventName=DeleteRecoveryPoint) || ($.eventName=UpdateRecoveryPointLifecycle) || ($.eventName=DeleteBackupVault) || ($.eventName=DeleteBackupVaultLockConfiguration) || ($.eventName=DeleteBackupPlan) || ($.eventName=DeleteBackupSelection) || ($.eventName=DeleteRestoreTestingPlan) || ($.eventName=DeleteRestoreTestingSelection))}"
+    }
+    # tapgen: log groups, which hold the audit records, deleted or left to expire
+    log-group-deletions = {
+      description = "A CloudWatch Logs group was deleted, or its retention removed."
+      pattern     = "{($.eventSource=logs.amazonaws.com) && (($.eventName=DeleteLogGroup) || ($.eventName=DeleteRetentionPolicy))}"
+    }
+  }
+}
+
+# The account-root statement shared by the audit and backup keys (data.aws_iam_policy_document.kms_data
+# holds the data key's own): IAM policies decide who may use the keys, and the account can never
+# lock itself out of them.
+data "aws_iam_policy_document" "kms_administration" {
+  #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only, and the account-root statement is required to delegate key access to IAM
+  statement {
+    sid       = "EnableAccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+}
+
+# CloudTrail may encrypt log files of this account's trails (the encryption context) for this
+# trail only (aws:SourceArn), as the CloudTrail User Guide's key policy for trails has it.
+data "aws_iam_policy_document" "kms_audit" {
+  source_policy_documents = [data.aws_iam_policy_document.kms_administration.json]
+
+  statement {
+    sid       = "AllowCloudTrailToEncryptLogFiles"
+    actions   = ["kms:GenerateDataKey*"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:aws:cloudtrail:arn"
+      values   = ["arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudTrailToDescribeKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+}
+
+# Encrypts the trail's log files. Its own key: neither the data key (PHI) nor the logs key
+# (whose users read application logs) is shared with CloudTrail. The key, the bucket and the log
+# group are in every environment, so that turning a trail off (or over to a shared one) keeps
+# its log files, readable, for their retention.
+resource "aws_kms_key" "audit" {
+  description             = "${local.name_prefix} audit trail (CloudTrail log files)"
+  deletion_window_in_days = local.settings.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_audit.json
+
+  tags = { Name = "${local.name_prefix}-audit" }
+}
+
+resource "aws_kms_alias" "audit" {
+  name          = "alias/${local.name_prefix}-audit"
+  target_key_id = aws_kms_key.audit.key_id
+}
+
+resource "aws_s3_bucket" "audit" {
+  #checkov:skip=CKV_AWS_18:The trail's own bucket: its server access logs would need another bucket, whose access would go unlogged in turn
+  #checkov:skip=CKV_AWS_145:CloudTrail encrypts each log file with the audit key itself (the trail's kms_key_id) and writes digest files with SSE-S3 by design (CloudTrail User Guide); the SSE-S3 default covers only objects sent without encryption
+  #checkov:skip=CKV_AWS_144:S3 keeps the log files in three or more availability zones of the region; a copy outside it belongs in the organisation's log-archive account, not in this stack
+  bucket = "${local.name_prefix}-audit-${local.account_id}-${var.aws_region}"
+  # Object Lock can only be turned on when a bucket is created; it also turns versioning on.
+  object_lock_enabled = local.settings.audit_object_lock
+  # Outside production, destroying the environment also deletes its trail's log files.
+  force_destroy = local.settings.audit_bucket_force_destroy
+
+  tags = { Name = "${local.name_prefix}-audit" }
+}
+
+resource "aws_s3_bucket_public_access_block" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+# CloudTrail encrypts each log file with the audit key itself (kms_key_id on the trail) and
+# writes digest files with SSE-S3 by design; the default only covers objects written without
+# an encryption header.
+resource "aws_s3_bucket_server_side_encryption_configuration" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+# In production no one can delete or overwrite a log file before the audit retention ends.
+resource "aws_s3_bucket_object_lock_configuration" "audit" {
+  count = local.settings.audit_object_lock ? 1 : 0
+
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    default_retention {
+      mode = local.settings.audit_object_lock_mode
+      days = local.settings.audit_retention_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit]
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    id     = "expire-after-audit-retention"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = local.settings.audit_retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit]
+}
+
+# Object-created events go to EventBridge, so that log delivery can be monitored.
+resource "aws_s3_bucket_notification" "audit" {
+  bucket      = aws_s3_bucket.audit.id
+  eventbridge = true
+}
+
+# TLS only; CloudTrail may check the bucket's ACL and write log files for this trail only, as
+# the CloudTrail User Guide's bucket policy has it.
+data "aws_iam_policy_document" "audit_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.audit.arn, "${aws_s3_bucket.audit.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "DenyOutdatedTLS"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.audit.arn, "${aws_s3_bucket.audit.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "NumericLessThan"
+      variable = "s3:TlsVersion"
+      values   = ["1.2"]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudTrailAclCheck"
+    actions   = ["s3:GetBucketAcl"]
+    resources = [aws_s3_bucket.audit.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudTrailWrite"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.audit.arn}/${local.trail_key_prefix}/AWSLogs/${local.account_id}/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "audit" {
+  bucket = aws_s3_bucket.audit.id
+  policy = data.aws_iam_policy_document.audit_bucket.json
+
+  depends_on = [aws_s3_bucket_public_access_block.audit]
+}
+
+# Events also go to CloudWatch Logs, where the metric filters below watch them. Encrypted with
+# the logs key, whose policy admits log groups named /<name_prefix>/*.
+resource "aws_cloudwatch_log_group" "audit" {
+  name                        = "/${local.name_prefix}/cloudtrail"
+  retention_in_days           = local.settings.audit_retention_days
+  kms_key_id                  = aws_kms_key.logs.arn
+  skip_destroy                = local.settings.log_groups_protected
+  deletion_protection_enabled = local.settings.log_groups_protected
+
+  tags = { Name = "/${local.name_prefix}/cloudtrail" }
+}
+
+# CloudTrail's own role for CloudWatch Logs delivery, as its console creates it (the CloudTrail
+# User Guide documents no confused-deputy condition for this trust policy).
+data "aws_iam_policy_document" "cloudtrail_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "cloudtrail_logs" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.audit.arn}:log-stream:*"]
+  }
+}
+
+resource "aws_iam_role" "cloudtrail" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  name               = "${local.name_prefix}-cloudtrail"
+  description        = "CloudTrail delivery of ${local.trail_name} to CloudWatch Logs"
+  assume_role_policy = data.aws_iam_policy_document.cloudtrail_assume.json
+
+  tags = { Name = "${local.name_prefix}-cloudtrail" }
+}
+
+resource "aws_iam_role_policy" "cloudtrail" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  name   = "deliver-to-cloudwatch-logs"
+  role   = aws_iam_role.cloudtrail[0].id
+  policy = data.aws_iam_policy_document.cloudtrail_logs[0].json
+}
+
+# One trail records the whole account, in every region.
+resource "aws_cloudtrail" "this" {
+  #checkov:skip=CKV_AWS_252:A notification for every delivered log file would flood the alarm topic
+  count = local.settings.audit_trail ? 1 : 0
+
+  name                          = local.trail_name
+  s3_bucket_name                = aws_s3_bucket.audit.id
+  s3_key_prefix                 = local.trail_key_prefix
+  is_multi_region_trail         = true
+  include_global_service_events = true
+  enable_log_file_validation    = true
+  kms_key_id                    = aws_kms_key.audit.arn
+  cloud_watch_logs_group_arn    = "${aws_cloudwatch_log_group.audit.arn}:*"
+  cloud_watch_logs_role_arn     = aws_iam_role.cloudtrail[0].arn
+
+  # Every management event, read and write; no event source is excluded, so KMS key use is
+  # recorded (Security Hub CloudTrail.1 requires ExcludeManagementEventSources empty).
+  event_selector {
+    read_write_type           = "All"
+    include_management_events = true
+
+    # Every read, write and delete of an object in the ALB log buckets.
+    data_resource {
+      type   = "AWS::S3::Object"
+      values = local.trail_data_event_buckets
+    }
+  }
+
+  # Reads of the trail's own log files. Not its writes: each delivery would be a data event to
+  # deliver in turn (the recursive events the CloudTrail User Guide describes).
+  event_selector {
+    read_write_type           = "ReadOnly"
+    include_management_events = false
+
+    data_resource {
+      type   = "AWS::S3::Object"
+      values = ["${aws_s3_bucket.audit.arn}/"]
+    }
+  }
+
+  tags = { Name = local.trail_name }
+
+  depends_on = [aws_s3_bucket_policy.audit, aws_iam_role_policy.cloudtrail]
+}
+
+resource "aws_cloudwatch_log_metric_filter" "audit" {
+  for_each = local.settings.audit_trail ? local.audit_metric_filters : {}
+
+  name           = "${local.name_prefix}-${each.key}"
+  log_group_name = aws_cloudwatch_log_group.audit.name
+  pattern        = each.value.pattern
+
+  metric_transformation {
+    name          = "${local.name_prefix}-${each.key}"
+    namespace     = "LogMetrics" # the namespace Security Hub's CloudWatch.1-14 remediation uses
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "audit" {
+  for_each = aws_cloudwatch_log_metric_filter.audit
+
+  alarm_name          = "${local.name_prefix}-${each.key}"
+  alarm_description   = local.audit_metric_filters[each.key].description
+  namespace           = each.value.metric_transformation[0].namespace
+  metric_name         = each.value.metric_transformation[0].name
+  statistic           = "Sum"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  period              = 300
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+
+  tags = { Name = "${local.name_prefix}-${each.key}" }
+}
+
+# Silence is a finding too: a trail that stopped logging, or whose delivery broke, sends nothing.
+resource "aws_cloudwatch_metric_alarm" "audit_trail_silent" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  alarm_name          = "${local.name_prefix}-audit-trail-silent"
+  alarm_description   = "The audit trail delivered no events to CloudWatch Logs for an hour: logging stopped or delivery failed."
+  namespace           = "AWS/Logs"
+  metric_name         = "IncomingLogEvents"
+  dimensions          = { LogGroupName = aws_cloudwatch_log_group.audit.name }
+  statistic           = "Sum"
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  period              = 3600
+  evaluation_periods  = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = { Name = "${local.name_prefix}-audit-trail-silent" }
 }
