@@ -43,7 +43,7 @@ def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dic
 
     ``shared_by`` names the environments whose account this one's trail also records.
     """
-    db = env.database
+    db, backup = env.database, env.backup
     return {
         "production": env.production,
         "vpc_cidr": env.vpc_cidr,
@@ -69,6 +69,16 @@ def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dic
         "audit_trail_shared_by": list(shared_by),
         "audit_retention_days": env.audit.retention_days,
         "audit_object_lock_mode": env.audit.object_lock.upper(),
+        "backup_schedule": backup.schedule,
+        "backup_retention_days": backup.retention_days,
+        "backup_dr_region": backup.dr_region,
+        "backup_dr_copy": backup.dr_region is not None,
+        "backup_dr_retention_days": backup.dr_retention_days,
+        # Vault Lock is in compliance mode when it can be changed for a while (three days, the
+        # least AWS Backup allows) and then never; in governance mode without it.
+        "vault_lock_changeable_days": 3 if backup.vault_lock == "compliance" else None,
+        "restore_testing": backup.restore_testing,
+        "restore_testing_schedule": backup.restore_testing_schedule,
         **derived_settings(env),
     }
 

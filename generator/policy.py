@@ -72,6 +72,7 @@ def derived_settings(env: Environment) -> dict[str, object]:
         "audit_bucket_force_destroy": not env.production,
         # Production's vaults are locked: no recovery point leaves before its retention ends.
         "backup_vault_lock": env.production,
+        "backup_dr_vault_lock": env.production and env.backup.dr_region is not None,
         "backup_vault_force_destroy": not env.production,
         # A plan that would destroy production's keys, vaults, audit bucket or database fails.
         "destroy_guard": env.production,

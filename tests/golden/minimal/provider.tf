@@ -21,3 +21,15 @@ provider "aws" {
     tags = local.tags
   }
 }
+
+# The second region, where copies of the backups are kept (backup.dr_region). An environment
+# without one points it at the stack's own region, where nothing of its uses it: every resource
+# on this provider has count 0 there.
+provider "aws" {
+  alias  = "dr"
+  region = coalesce(local.settings.backup_dr_region, var.aws_region)
+
+  default_tags {
+    tags = local.tags
+  }
+}

@@ -32,6 +32,14 @@ locals {
       audit_trail_shared_by      = []
       audit_retention_days       = 2192
       audit_object_lock_mode     = "GOVERNANCE"
+      backup_schedule            = "cron(0 6 * * ? *)"
+      backup_retention_days      = 7
+      backup_dr_region           = null
+      backup_dr_copy             = false
+      backup_dr_retention_days   = 7
+      vault_lock_changeable_days = null
+      restore_testing            = false
+      restore_testing_schedule   = "cron(0 9 ? * SUN *)"
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
@@ -39,6 +47,7 @@ locals {
       audit_object_lock          = false
       audit_bucket_force_destroy = true
       backup_vault_lock          = false
+      backup_dr_vault_lock       = false
       backup_vault_force_destroy = true
       destroy_guard              = false
     }
@@ -67,6 +76,14 @@ locals {
       audit_trail_shared_by      = []
       audit_retention_days       = 2192
       audit_object_lock_mode     = "GOVERNANCE"
+      backup_schedule            = "cron(0 6 * * ? *)"
+      backup_retention_days      = 7
+      backup_dr_region           = null
+      backup_dr_copy             = false
+      backup_dr_retention_days   = 7
+      vault_lock_changeable_days = null
+      restore_testing            = false
+      restore_testing_schedule   = "cron(0 9 ? * SUN *)"
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
@@ -74,6 +91,7 @@ locals {
       audit_object_lock          = false
       audit_bucket_force_destroy = true
       backup_vault_lock          = false
+      backup_dr_vault_lock       = false
       backup_vault_force_destroy = true
       destroy_guard              = false
     }
@@ -102,6 +120,14 @@ locals {
       audit_trail_shared_by      = []
       audit_retention_days       = 2192
       audit_object_lock_mode     = "GOVERNANCE"
+      backup_schedule            = "cron(0 6 * * ? *)"
+      backup_retention_days      = 35
+      backup_dr_region           = "us-east-1"
+      backup_dr_copy             = true
+      backup_dr_retention_days   = 35
+      vault_lock_changeable_days = null
+      restore_testing            = true
+      restore_testing_schedule   = "cron(0 9 ? * SUN *)"
       alb_deletion_protection    = true
       alb_logs_force_destroy     = false
       db_skip_final_snapshot     = false
@@ -109,6 +135,7 @@ locals {
       audit_object_lock          = true
       audit_bucket_force_destroy = false
       backup_vault_lock          = true
+      backup_dr_vault_lock       = true
       backup_vault_force_destroy = false
       destroy_guard              = true
     }
@@ -1236,6 +1263,10 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = each.value
   retention_in_days = local.settings.log_retention_days
   kms_key_id        = aws_kms_key.logs.arn
+  # Production's log groups stay when the stack is destroyed, and cannot be deleted while
+  # their deletion protection is on.
+  skip_destroy                = local.settings.log_groups_protected
+  deletion_protection_enabled = local.settings.log_groups_protected
 
   tags = { Name = each.value }
 }
@@ -1830,4 +1861,231 @@ resource "aws_cloudwatch_metric_alarm" "audit_trail_silent" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 
   tags = { Name = "${local.name_prefix}-audit-trail-silent" }
+}
+
+################################################################################
+# Backup and Disaster Recovery
+################################################################################
+
+# Encrypts the vault. RDS snapshots keep the key of the database they were taken from (the data
+# key); each copy in the DR region is re-encrypted with the key of the vault it lands in.
+resource "aws_kms_key" "backup" {
+  description             = "${local.name_prefix} backup vault"
+  deletion_window_in_days = local.settings.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_administration.json
+
+  tags = { Name = "${local.name_prefix}-backup" }
+}
+
+resource "aws_kms_alias" "backup" {
+  name          = "alias/${local.name_prefix}-backup"
+  target_key_id = aws_kms_key.backup.key_id
+}
+
+resource "aws_backup_vault" "this" {
+  name        = "${local.name_prefix}-vault"
+  kms_key_arn = aws_kms_key.backup.arn
+  # Outside production, destroying the environment also deletes its recovery points.
+  force_destroy = local.settings.backup_vault_force_destroy
+
+  tags = { Name = "${local.name_prefix}-vault" }
+}
+
+# Production: no recovery point can be deleted, or kept for less than the plan's retention, before
+# its retention ends. Compliance mode (changeable_for_days set) cannot be removed once its grace
+# period ends; governance mode can, by principals allowed to.
+resource "aws_backup_vault_lock_configuration" "this" {
+  count = local.settings.backup_vault_lock ? 1 : 0
+
+  backup_vault_name   = aws_backup_vault.this.name
+  min_retention_days  = local.settings.backup_retention_days
+  changeable_for_days = local.settings.vault_lock_changeable_days
+}
+
+# The second region (provider aws.dr), where backup.dr_region is set: a key of that region, so a
+# copy stays restorable when this region, or the data key, is lost.
+resource "aws_kms_key" "backup_dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_copy ? 1 : 0
+
+  description             = "${local.name_prefix} backup copies in the DR region"
+  deletion_window_in_days = local.settings.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_administration.json
+
+  tags = { Name = "${local.name_prefix}-backup-dr" }
+}
+
+resource "aws_kms_alias" "backup_dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_copy ? 1 : 0
+
+  name          = "alias/${local.name_prefix}-backup-dr"
+  target_key_id = aws_kms_key.backup_dr[0].key_id
+}
+
+resource "aws_backup_vault" "dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_copy ? 1 : 0
+
+  name          = "${local.name_prefix}-vault-dr"
+  kms_key_arn   = aws_kms_key.backup_dr[0].arn
+  force_destroy = local.settings.backup_vault_force_destroy
+
+  tags = { Name = "${local.name_prefix}-vault-dr" }
+}
+
+resource "aws_backup_vault_lock_configuration" "dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_vault_lock ? 1 : 0
+
+  backup_vault_name   = aws_backup_vault.dr[0].name
+  min_retention_days  = local.settings.backup_dr_retention_days
+  changeable_for_days = local.settings.vault_lock_changeable_days
+}
+
+# AWS Backup's own role, with the AWS managed policies for backups and restores (the restore
+# tests use it too). The default service role AWS Backup creates has no trust conditions either.
+data "aws_iam_policy_document" "backup_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["backup.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "backup" {
+  name               = "${local.name_prefix}-backup"
+  description        = "AWS Backup jobs, copies and restore tests of ${local.name_prefix}"
+  assume_role_policy = data.aws_iam_policy_document.backup_assume.json
+
+  tags = { Name = "${local.name_prefix}-backup" }
+}
+
+resource "aws_iam_role_policy_attachment" "backup" {
+  for_each = {
+    backups  = "arn:${local.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    restores = "arn:${local.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+  }
+
+  role       = aws_iam_role.backup.name
+  policy_arn = each.value
+}
+
+# Snapshots on the spec's schedule, in UTC, after the RDS backup window (03:00-04:00) and clear
+# of the maintenance window. RDS keeps its own automated backups besides, for point-in-time
+# restore within database.backup_retention_days.
+resource "aws_backup_plan" "this" {
+  name = "${local.name_prefix}-database"
+
+  rule {
+    rule_name                    = "snapshot"
+    target_vault_name            = aws_backup_vault.this.name
+    schedule                     = local.settings.backup_schedule
+    schedule_expression_timezone = "Etc/UTC"
+    start_window                 = 60
+    completion_window            = 180
+
+    lifecycle {
+      delete_after = local.settings.backup_retention_days
+    }
+
+    # Each recovery point is copied to the DR vault, where there is one.
+    dynamic "copy_action" {
+      for_each = aws_backup_vault.dr
+
+      content {
+        destination_vault_arn = copy_action.value.arn
+
+        lifecycle {
+          delete_after = local.settings.backup_dr_retention_days
+        }
+      }
+    }
+  }
+
+  tags = { Name = "${local.name_prefix}-database" }
+}
+
+# The database is the stack's only state: app instances are rebuilt from the launch template,
+# and logs have retentions of their own.
+resource "aws_backup_selection" "database" {
+  name         = "${local.name_prefix}-database"
+  plan_id      = aws_backup_plan.this.id
+  iam_role_arn = aws_iam_role.backup.arn
+  resources    = [aws_db_instance.this.arn]
+}
+
+# Restores are proven, not assumed: on the schedule, the latest snapshot is restored, and AWS
+# Backup deletes the copy after the validation window. Its job durations are the measured RTO.
+resource "aws_backup_restore_testing_plan" "this" {
+  count = local.settings.restore_testing ? 1 : 0
+
+  # Restore testing names allow only letters, digits and underscores.
+  name                         = "${replace(local.name_prefix, "-", "_")}_restore_tests"
+  schedule_expression          = local.settings.restore_testing_schedule
+  schedule_expression_timezone = "Etc/UTC"
+  start_window_hours           = 24
+
+  recovery_point_selection {
+    algorithm             = "LATEST_WITHIN_WINDOW"
+    include_vaults        = [aws_backup_vault.this.arn]
+    recovery_point_types  = ["SNAPSHOT"]
+    selection_window_days = 7
+  }
+}
+
+resource "aws_backup_restore_testing_selection" "database" {
+  count = local.settings.restore_testing ? 1 : 0
+
+  name                      = "database"
+  restore_testing_plan_name = aws_backup_restore_testing_plan.this[0].name
+  protected_resource_type   = "RDS"
+  protected_resource_arns   = [aws_db_instance.this.arn]
+  iam_role_arn              = aws_iam_role.backup.arn
+  validation_window_hours   = 1
+
+  # The restored copy holds PHI: as private as the database, in its subnets, behind its security
+  # group, with its TLS-only parameters (keys from AWS Backup's "Restore testing inferred
+  # metadata"; list values are JSON arrays in a string).
+  restore_metadata_overrides = {
+    dbSubnetGroupName    = aws_db_subnet_group.this.name
+    vpcSecurityGroupIds  = jsonencode([aws_security_group.db.id])
+    dbParameterGroupName = aws_db_parameter_group.this.name
+    publiclyAccessible   = "false"
+  }
+}
+
+################################################################################
+# Destroy Guard
+################################################################################
+
+# lifecycle.prevent_destroy must be a literal, so it cannot follow the workspace; count can. In
+# production this one resource has prevent_destroy and is replaced whenever a key, a vault, the
+# audit bucket or the database would be: any plan that destroys one of them (terraform destroy,
+# a targeted destroy, a replacement) fails before it changes anything. Other environments have
+# no instance of it and destroy freely. To retire production deliberately, take the guard out of
+# that workspace's state first: terraform state rm 'terraform_data.destroy_guard[0]'.
+resource "terraform_data" "destroy_guard" {
+  count = local.settings.destroy_guard ? 1 : 0
+
+  triggers_replace = [
+    aws_kms_key.data.arn,
+    aws_kms_key.logs.arn,
+    aws_kms_key.audit.arn,
+    aws_kms_key.backup.arn,
+    aws_kms_key.backup_dr[*].arn,
+    aws_backup_vault.this.arn,
+    aws_backup_vault.dr[*].arn,
+    aws_s3_bucket.audit.arn,
+    aws_db_instance.this.arn,
+  ]
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
