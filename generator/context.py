@@ -16,6 +16,7 @@ from .audit import METRIC_FILTERS
 from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS
 from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
+from .recovery import objectives_table
 from .spec import Environment, Spec
 from .views import markdown_table, settings_rows
 
@@ -130,6 +131,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "backend": _backend(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
+        "recovery_table": markdown_table(*objectives_table(covered, spec.project)),
     }
 
 
