@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from .audit import METRIC_FILTERS
+from .compliance import sections
 from .hcl import hcl_value
 from .invariants import SUBNET_NEWBITS
 from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
@@ -132,6 +133,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
         "recovery_table": markdown_table(*objectives_table(covered, spec.project)),
+        "safeguards": sections(covered),
     }
 
 

@@ -25,7 +25,7 @@ from .hcl import (
 )
 from .views import markdown_text
 
-OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf", "README.md")
+OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf", "README.md", "COMPLIANCE.md")
 TEMPLATE_FILTERS = {
     "hcl": hcl_value,
     "hcl_string": hcl_string,
