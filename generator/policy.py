@@ -197,7 +197,7 @@ SCANNER_EXCEPTIONS = (
     ScannerException("aws_s3_bucket.audit", "CKV_AWS_18", "S3 access logging",
                      "The trail's own bucket: its server access logs would need another bucket, whose access "
                      "would go unlogged in turn",
-                     "the trail's log files", compensated_in=_audit_bucket_watched),
+                     "reads of the log files recorded by the trail itself", compensated_in=_audit_bucket_watched),
     ScannerException("aws_s3_bucket.audit", "CKV_AWS_145", "S3 encrypted with KMS",
                      "CloudTrail encrypts each log file with the audit key itself (the trail's kms_key_id) and "
                      "writes digest files with SSE-S3 by design (CloudTrail User Guide); the SSE-S3 default "
