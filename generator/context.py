@@ -10,12 +10,15 @@ literal value (what a scanner that cannot evaluate ``terraform.workspace`` needs
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from . import __version__, addresses
+from .audit import METRIC_FILTERS
+from .compliance import sections
 from .hcl import hcl_literal, hcl_value
 from .invariants import SUBNET_NEWBITS
 from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations
+from .recovery import objectives_table
 from .regions import ELB_ACCOUNT_REGIONS
 from .spec import DB_MASTER_USERNAME, Environment, Spec
 from .views import markdown_table, settings_rows
@@ -38,9 +41,12 @@ def architecture(instance_type: str) -> str:
     return "arm64" if family == "a1" or re.fullmatch(r"[a-z]+[0-9]+g[a-z]*", family) else "x86_64"
 
 
-def environment_settings(env: Environment) -> dict[str, object]:
-    """The per-environment entries of the generated ``locals`` map, in display order."""
-    db = env.database
+def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dict[str, object]:
+    """The per-environment entries of the generated ``locals`` map, in display order.
+
+    ``shared_by`` names the environments whose account this one's trail also records.
+    """
+    db, backup = env.database, env.backup
     return {
         "production": env.production,
         "account_id": env.account_id,
@@ -74,6 +80,20 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "db_backup_retention_period": db.backup_retention_days,
         "db_multi_az": db.multi_az,
         "db_deletion_protection": db.deletion_protection,
+        "audit_trail": env.audit.trail,
+        "audit_trail_shared_by": list(shared_by),
+        "audit_retention_days": env.audit.retention_days,
+        "audit_object_lock_mode": env.audit.object_lock.upper(),
+        "backup_schedule": backup.schedule,
+        "backup_retention_days": backup.retention_days,
+        "backup_dr_region": backup.dr_region,
+        "backup_dr_copy": backup.dr_region is not None,
+        "backup_dr_retention_days": backup.dr_retention_days,
+        # Vault Lock is in compliance mode when it can be changed for a while (three days, the
+        # least AWS Backup allows) and then never; in governance mode without it.
+        "vault_lock_changeable_days": 3 if backup.vault_lock == "compliance" else None,
+        "restore_testing": backup.restore_testing,
+        "restore_testing_schedule": backup.restore_testing_schedule,
         **derived_settings(env),
     }
 
@@ -137,7 +157,7 @@ class SettingExpressions:
 
 def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[str, object]:
     """The template context for ``spec``; ``resolved`` names an environment to inline."""
-    settings = {name: environment_settings(env) for name, env in spec.environments.items()}
+    settings = {name: environment_settings(env, trail_shared_by(spec, name)) for name, env in spec.environments.items()}
     # The environments this output covers: what its scanner annotations must account for.
     covered = {resolved: spec.environments[resolved]} if resolved else spec.environments
     slots = 2 ** SUBNET_NEWBITS // 4  # each tier's block leaves a quarter of the range free
@@ -152,6 +172,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
         "scanner_annotations": scanner_annotations(covered),
+        "audit_metric_filters": METRIC_FILTERS,
         "compliance": COMPLIANCE,
         "db_master_username": DB_MASTER_USERNAME,
         "subnet_newbits": SUBNET_NEWBITS,
@@ -166,7 +187,14 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "ledger_table": ledger_table(spec.environments),
         "app_delivery_table": markdown_table(["environment", "app delivered by", "Auto Scaling health checks"],
                                              app_delivery_rows(spec)),
+        "recovery_table": markdown_table(*objectives_table(covered, spec.project)),
+        "safeguards": sections(covered),
     }
+
+
+def trail_shared_by(spec: Spec, name: str) -> list[str]:
+    """The other environments that ``name``'s trail records: those that share its account."""
+    return [other for other, env in spec.environments.items() if env.audit.shared_trail == name]
 
 
 LEDGER_HEADER = ["check", "environments", "why it does not apply, or is accepted", "what compensates",

@@ -97,6 +97,9 @@ FORCE_NEW = (
     ForceNew("aws_cloudwatch_log_group", "name", _doc("05389d465b6e1e0668493790eae67abd82d1195a",
                                                       "cloudwatch_log_group", "name",
                                                       "Optional, Forces new resource", "cloudwatch_log_group.md.txt")),
+    *(ForceNew("aws_backup_vault", argument, _source("fa3f2df0f54f286293c23e283c66aef5ce326658", "backup/vault.go",
+                                                     f'"{argument}"', "backup_vault.go.txt"))
+      for argument in ("name", "kms_key_arn")),
     ForceNew("aws_db_subnet_group", "name", _doc("03ffdb07e03f1e9902679ed76304852e8543b24f", "db_subnet_group",
                                                  "name", "Optional, Forces new resource", "db_subnet_group.md.txt")),
     *(ForceNew("aws_db_parameter_group", argument, _doc(_PG, "db_parameter_group", argument,
@@ -382,8 +385,10 @@ def _environment(name: str, old: _Output, new: _Output) -> EnvironmentImpact:
     changes = []
     for setting, old_value, new_value in _changed_settings(before, after, old, new):
         if setting == REGION_SETTING:
+            # Resources on an aliased provider (the backups' second region) keep their region.
             effects = tuple(Effect(address, "replaced", f"its region changes ({REGION.url})")
-                            for address in new.resources if not address.startswith(_GLOBAL_PREFIXES))
+                            for address, block in new.resources.items()
+                            if not address.startswith(_GLOBAL_PREFIXES) and "provider" not in block.body)
         else:
             token = f"local.{PROJECT}" if setting == PROJECT else f"setting.{setting}"
             effects = _effects(new, {token}, decreased=_decreased(old_value, new_value))

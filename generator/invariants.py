@@ -47,6 +47,7 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
         found += _production(f"environments.{name}", env)
         found += _separate_account(f"environments.{name}", env, spec.environments)
     found += _retention_order(spec)
+    found += _trails_and_copies(spec)
     return [Problem(path, message, _line(lines, path), hint) for path, message, hint in found]
 
 
@@ -257,3 +258,29 @@ def _retention_order(spec: Spec):
             yield (f"environments.{name}.database.backup_retention_days",
                    f"production keeps backups {days[name]} days, less than {', '.join(weaker)}",
                    "production must be at least as strict as every other environment")
+
+
+def _trails_and_copies(spec: Spec):
+    envs = spec.environments
+    for name, env in envs.items():
+        path = f"environments.{name}"
+        shared = env.audit.shared_trail
+        if shared == name:
+            yield f"{path}.audit.shared_trail", "names this environment itself", "set audit.trail: true instead"
+        elif shared is not None and shared not in envs:
+            yield (f"{path}.audit.shared_trail", f"'{shared}' is not an environment of this spec",
+                   "one of: " + ", ".join(other for other in envs if other != name))
+        elif shared is not None and not envs[shared].audit.trail:
+            yield (f"{path}.audit.shared_trail", f"{shared} has no trail of its own to share",
+                   f"set audit.trail: true in {shared}, or name the environment that has the trail")
+        elif shared is not None and env.audit.trail:
+            yield (f"{path}.audit", f"has a trail of its own and shares {shared}'s",
+                   "an account needs one trail: drop trail or shared_trail")
+        elif shared is not None and None not in (env.account_id, envs[shared].account_id) \
+                and env.account_id != envs[shared].account_id:
+            # A trail records the account it is in: another account's trail records nothing here.
+            yield (f"{path}.audit.shared_trail", f"{shared}'s trail is in account {envs[shared].account_id}, "
+                   f"this environment deploys to {env.account_id}", "share a trail only within one account")
+        if env.backup.dr_region == spec.region:
+            yield (f"{path}.backup.dr_region", f"{spec.region} is the stack's own region, so its copies would "
+                   "not survive losing it", "choose a second region")

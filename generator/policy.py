@@ -16,9 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .hcl import hcl_comment
-from .spec import Environment, named_like_production
+from .spec import HIPAA_RETENTION_DAYS, Environment, named_like_production
 
 MIN_PRODUCTION_LOG_DAYS = 365
+# The longest deletion window KMS allows: the last chance to cancel the deletion of a key that
+# protects snapshots and retained backups.
+PRODUCTION_KMS_WINDOW_DAYS = 30
 MIN_WAIVER_REASON = 10
 
 
@@ -44,6 +47,15 @@ PRODUCTION_RULES = {
     # The provider's allowed_account_ids: with dev credentials, a production plan fails at once.
     "account_id": Rule("account_id: the AWS account it deploys to, so that no other account's "
                        "credentials can apply it", lambda env: env.account_id is not None),
+    "audit_trail": Rule("audit.trail: true, or audit.shared_trail naming the environment whose trail "
+                        "records its account", lambda env: env.audit.trail or env.audit.shared_trail is not None),
+    "audit_retention": Rule(f"audit.retention_days of at least {HIPAA_RETENTION_DAYS} for its trail",
+                            lambda env: not env.audit.trail or env.audit.retention_days >= HIPAA_RETENTION_DAYS),
+    "dr_region": Rule("backup.dr_region: a second region for copies of its backups",
+                      lambda env: env.backup.dr_region is not None),
+    "restore_testing": Rule("backup.restore_testing: true", lambda env: env.backup.restore_testing),
+    "kms_deletion_window": Rule(f"kms_deletion_window_days: {PRODUCTION_KMS_WINDOW_DAYS}",
+                                lambda env: env.kms_deletion_window_days == PRODUCTION_KMS_WINDOW_DAYS),
 }
 
 # A production environment must not share its AWS account with a non-production one (one
@@ -65,6 +77,18 @@ def derived_settings(env: Environment) -> dict[str, object]:
         "alb_logs_force_destroy": not env.production,
         # A protected database is snapshotted when it is destroyed.
         "db_skip_final_snapshot": not env.database.deletion_protection,
+        # Production's log groups stay when the stack is destroyed, and cannot be deleted until
+        # their deletion protection is turned off.
+        "log_groups_protected": env.production,
+        # Production's trail bucket keeps every log file unchangeable for the audit retention.
+        "audit_object_lock": env.production and env.audit.trail,
+        "audit_bucket_force_destroy": not env.production,
+        # Production's vaults are locked: no recovery point leaves before its retention ends.
+        "backup_vault_lock": env.production,
+        "backup_dr_vault_lock": env.production and env.backup.dr_region is not None,
+        "backup_vault_force_destroy": not env.production,
+        # A plan that would destroy production's keys, vaults, audit bucket or database fails.
+        "destroy_guard": env.production,
     }
 
 
@@ -83,6 +107,24 @@ class ScannerException:
     # The root module whose block carries it: the stack (out/, in the skip ledger) or the state
     # bucket's (out/bootstrap/, rendered with a backend; the same in every environment).
     module: str = "stack"
+    # Which environments have the block (those with a trail, for the trail's); None: all.
+    present: Callable[[Environment], bool] | None = None
+    # Where what compensates differs by environment: what it is in one.
+    compensated_in: Callable[[Environment], str] | None = None
+
+    def present_in(self, environments: Mapping[str, Environment]) -> list[Environment]:
+        return [env for env in environments.values() if self.present is None or self.present(env)]
+
+    def compensation(self, environments: Mapping[str, Environment]) -> str:
+        """What covers the gap in these environments, each named where they differ."""
+        if self.compensated_in is None:
+            return self.compensates
+        names: dict[str, list[str]] = {}
+        for env in self.present_in(environments):
+            names.setdefault(self.compensated_in(env), []).append(env.name)
+        if len(names) == 1:
+            return next(iter(names))
+        return "; ".join(f"{', '.join(envs)}: {text}" for text, envs in names.items())
 
     def fails(self, env: Environment) -> bool:
         """Whether ``env``'s settings fail the check (a finding to annotate)."""
@@ -94,9 +136,10 @@ class ScannerException:
 
     def reason_for(self, environments: Mapping[str, Environment]) -> str | None:
         """The annotation's reason for these environments; None if none of them fails the check."""
+        present = self.present_in(environments)
         if self.rule is None:
-            return self.reason
-        failing = [env for env in environments.values() if self.fails(env)]
+            return self.reason if present else None
+        failing = [env for env in present if self.fails(env)]
         if not failing:
             return None
         parts = []
@@ -105,6 +148,26 @@ class ScannerException:
             parts.append(f"no {self.title} in {', '.join(others)} (not production); {self.reason}")
         parts += [f"{env.name} waives it: {env.waivers[self.rule]}" for env in failing if env.production]
         return "; ".join(parts)
+
+
+def _recorded_by_trail(env: Environment) -> str:
+    owner = env.trail_owner
+    if owner is None:
+        return ("nothing records reads: no CloudTrail trail covers this environment (set audit.trail, or "
+                "audit.shared_trail where it shares an account)")
+    trail = "its own CloudTrail trail" if owner == env.name else f"{owner}'s CloudTrail trail"
+    return f"every object read, write and delete is an S3 data event in {trail}"
+
+
+def _audit_bucket_watched(env: Environment) -> str:
+    if not env.audit.trail:
+        return "the bucket stays empty: this environment has no trail of its own"
+    return ("reads of its log files are S3 data events in the trail itself; only CloudTrail may write (bucket "
+            "policy); log file validation detects a changed or deleted file" + ("; Object Lock" if env.production else ""))
+
+
+def _has_trail(env: Environment) -> bool:
+    return env.audit.trail
 
 
 _KEY_POLICY = ('Key policy: Resource "*" is this key only, and the account-root statement is required '
@@ -130,7 +193,8 @@ SCANNER_EXCEPTIONS = (
                      "SSE-S3, TLS-only and TLS 1.2+ policy, public access blocked, ACLs off"),
     ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_18", "S3 access logging",
                      "Terminal log bucket; logging it to another bucket would only move the gap",
-                     "writes only by the ELB delivery principal; versioning keeps every object"),
+                     "S3 data events in the environment's CloudTrail trail",
+                     compensated_in=_recorded_by_trail),
     ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_144", "S3 cross-region replication",
                      "Operational access logs with a fixed expiry; cross-region replication is not required "
                      "for them", "versioning, lifecycle expiry"),
@@ -162,6 +226,23 @@ SCANNER_EXCEPTIONS = (
     *(ScannerException("data.aws_iam_policy_document.state_key", check, "key policy without '*'", _KEY_POLICY,
                        "no '*' principal; only the account root", module="bootstrap")
       for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356")),
+    ScannerException("aws_s3_bucket.audit", "CKV_AWS_18", "S3 access logging",
+                     "The trail's own bucket: its server access logs would need another bucket, whose access "
+                     "would go unlogged in turn",
+                     "reads of the log files recorded by the trail itself", compensated_in=_audit_bucket_watched),
+    ScannerException("aws_s3_bucket.audit", "CKV_AWS_145", "S3 encrypted with KMS",
+                     "CloudTrail encrypts each log file with the audit key itself (the trail's kms_key_id) and "
+                     "writes digest files with SSE-S3 by design (CloudTrail User Guide); the SSE-S3 default "
+                     "covers only objects sent without encryption",
+                     "log files KMS-encrypted; TLS-only policy; public access blocked; ACLs off"),
+    ScannerException("aws_s3_bucket.audit", "CKV_AWS_144", "S3 cross-region replication",
+                     "S3 keeps the log files in three or more availability zones of the region; a copy outside "
+                     "it belongs in the organisation's log-archive account, not in this stack",
+                     "versioning; Object Lock in production; the trail records every region"),
+    ScannerException("aws_cloudtrail.this", "CKV_AWS_252", "CloudTrail SNS topic",
+                     "A notification for every delivered log file would flood the alarm topic",
+                     "an alarm when the trail delivers nothing for an hour; metric filters alarm on what a "
+                     "reviewer watches", present=_has_trail),
 )
 
 
@@ -187,11 +268,14 @@ def ledger_rows(environments: Mapping[str, Environment]) -> list[list[str]]:
         reason = exception.reason_for(environments) if exception.module == "stack" else None
         if reason is None:
             continue
-        where = ("all" if exception.rule is None
-                 else ", ".join(env.name for env in environments.values() if exception.fails(env)))
+        present = exception.present_in(environments)
+        where = ("all" if exception.rule is None and len(present) == len(environments)
+                 else ", ".join(env.name for env in present if exception.fails(env)))
         rule = PRODUCTION_RULES.get(exception.rule or "")
         enforced = (f"production needs {rule.requires} or a waiver" if rule
                     else "always on in production" if exception.rule else "-")
-        row = (exception.title, where, reason, exception.compensates, enforced)
-        rows.setdefault(row, []).append(exception.checkov)
+        row = (exception.title, where, reason, exception.compensation(environments), enforced)
+        checks = rows.setdefault(row, [])
+        if exception.checkov not in checks:  # the same finding on several blocks is one row
+            checks.append(exception.checkov)
     return [[f"{', '.join(checks)} {title}", *rest] for (title, *rest), checks in rows.items()]

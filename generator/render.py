@@ -25,7 +25,7 @@ from .hcl import (
 )
 from .views import markdown_text
 
-OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf", "README.md")
+OUTPUT_FILES = ("provider.tf", "variables.tf", "tap_stack.tf", "outputs.tf", "README.md", "COMPLIANCE.md")
 # The state bucket's root module, rendered beside the stack when the spec has a backend.
 BOOTSTRAP_DIR = "bootstrap"
 BOOTSTRAP_FILES = tuple(f"{BOOTSTRAP_DIR}/{name}" for name in ("provider.tf", "variables.tf", "main.tf", "outputs.tf"))

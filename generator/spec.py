@@ -15,9 +15,16 @@ from .typed_yaml import setting
 
 NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
 REGION_PATTERN = r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}"
+# An EventBridge cron expression, as AWS Backup schedules take it: six fields, in UTC.
+CRON = r"cron\(\S+( \S+){5}\)"
 # Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# HIPAA documentation is kept six years (45 CFR 164.316(b)(2)(i)); 2192 days is the CloudWatch
+# Logs retention that covers it. An audit trail kept less than a year fails Security Hub
+# CloudWatch.16 and Checkov CKV_AWS_338, so tapgen offers no shorter one.
+HIPAA_RETENTION_DAYS = 2192
+AUDIT_RETENTION_DAYS = tuple(days for days in LOG_RETENTION_DAYS if days >= 365)
 # An environment whose name says production is production unless the spec says otherwise
 # (and saying otherwise needs a waiver: see policy).
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
@@ -46,6 +53,22 @@ DEFAULT_SCALING_TARGETS = {"cpu": 50, "requests": 1000}
 
 def _default_scaling_target(values: Mapping[str, Any]) -> int:
     return DEFAULT_SCALING_TARGETS[values["scale_on"]]
+
+
+def _own_trail_in_production(values: Mapping[str, Any]) -> bool:
+    return values["production"] and values["shared_trail"] is None
+
+
+def _production_backup_days(values: Mapping[str, Any]) -> int:
+    return 35 if values["production"] else 7
+
+
+def _same_as_primary_retention(values: Mapping[str, Any]) -> int:
+    return values["retention_days"]
+
+
+def _in_production(values: Mapping[str, Any]) -> bool:
+    return values["production"]
 
 
 # kw_only: target's default is derived from scale_on, which has a default of its own.
@@ -80,6 +103,55 @@ class Database:
     @property
     def major_version(self) -> str:
         return self.engine_version.split(".")[0]
+
+
+# kw_only: derived fields may follow fields with defaults.
+@dataclass(frozen=True, kw_only=True)
+class Audit:
+    shared_trail: str | None = setting(
+        "The environment whose CloudTrail trail records this one, because they share an AWS account "
+        "(an account needs one trail; its trail then also records this environment's S3 data events). "
+        "None: this environment's own trail, where `trail` is true.", None, pattern=NAME, example="prod")
+    trail: bool = setting(
+        "A CloudTrail trail of this environment's account: every region, global service events, log "
+        "file validation, KMS-encrypted, to its own bucket and log group, with CIS alarms (default: "
+        "true in production unless shared_trail names another environment).",
+        derive=_own_trail_in_production)
+    retention_days: int = setting(
+        "Days the trail's log files and log group are kept; in production Object Lock keeps the log "
+        "files unchangeable as long (default: six years, 45 CFR 164.316(b)(2)(i)).",
+        HIPAA_RETENTION_DAYS, choices=AUDIT_RETENTION_DAYS)
+    object_lock: Literal["governance", "compliance"] = setting(
+        "Object Lock mode of the production trail bucket: governance can be lifted by principals "
+        "allowed s3:BypassGovernanceRetention, compliance by no one until the retention ends.",
+        "governance")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backup:
+    schedule: str = setting(
+        "When AWS Backup snapshots the database: a cron expression in UTC (default: daily at 06:00, "
+        "after the RDS backup window and clear of the maintenance window).",
+        "cron(0 6 * * ? *)", pattern=CRON, example="cron(0 6 * * ? *)")
+    retention_days: int = setting(
+        "Days each AWS Backup snapshot is kept (default: 35 in production, 7 elsewhere).",
+        minimum=1, maximum=3650, derive=_production_backup_days)
+    dr_region: str | None = setting(
+        "Second region that receives a copy of every snapshot, encrypted under a key of that region "
+        "(required in production unless waived). None: no copy.", None, pattern=REGION_PATTERN,
+        example="us-east-2")
+    dr_retention_days: int = setting(
+        "Days each copy in dr_region is kept (default: retention_days).", minimum=1, maximum=3650,
+        derive=_same_as_primary_retention)
+    vault_lock: Literal["governance", "compliance"] = setting(
+        "Vault Lock mode of the production vaults: governance can be removed by principals allowed "
+        "to, compliance by no one once its three-day grace period ends.", "governance")
+    restore_testing: bool = setting(
+        "Restore the latest snapshot on restore_testing_schedule, check it becomes available and "
+        "delete it (default: true in production).", derive=_in_production)
+    restore_testing_schedule: str = setting(
+        "When restore tests start: a cron expression in UTC (default: Sundays 09:00).",
+        "cron(0 9 ? * SUN *)", pattern=CRON, example="cron(0 9 ? * SUN *)")
 
 
 @dataclass(frozen=True)
@@ -127,9 +199,16 @@ class Environment:
         "IAM role the provider assumes to deploy this environment (default: the caller's own "
         "credentials).", None, pattern=rf"arn:aws[a-z-]*:iam::{ACCOUNT_ID}:role/[A-Za-z0-9+=,.@_/-]{{1,512}}",
         example="arn:aws:iam::123456789012:role/deploy")
+    audit: Audit = setting("The audit trail: CloudTrail, its archive and its alarms.", {})
+    backup: Backup = setting("AWS Backup of the database: schedule, retention, copies, restore tests.", {})
     # Which rules may be waived is policy's to say; loader checks the names.
     waivers: dict[str, str] = setting(
         "Production rules this environment is excused from, each with the reason.", {})
+
+    @property
+    def trail_owner(self) -> str | None:
+        """The environment whose CloudTrail trail records this one's account, if any."""
+        return self.name if self.audit.trail else self.audit.shared_trail
 
 
 @dataclass(frozen=True)

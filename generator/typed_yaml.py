@@ -12,6 +12,7 @@ import difflib
 import re
 import types
 import typing
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union
 
@@ -20,6 +21,8 @@ from .unseen import describe, first_invisible
 from .yaml_source import YAML11_BOOLEANS, Located
 
 _INVALID = object()
+# The fields a ``derive`` sees from enclosing objects: none at the top of the spec.
+_TOP: Mapping[str, Any] = types.MappingProxyType({})
 
 
 def setting(
@@ -41,8 +44,11 @@ def setting(
 
     ``derive`` computes the field's default from the fields before it (by name) when the spec
     leaves it out, so a default that depends on other settings is the model's, not a pre-pass
-    over the YAML. ``from_key`` fills the field with the mapping key the object is written
-    under (an environment's name); such a field is not a key of the spec. Nor is a ``loaded``
+    over the YAML; in a nested model it also sees the enclosing objects' fields declared before
+    the nested one (a backup setting can follow its environment's ``production``). A nested
+    model whose default is a mapping is built from that mapping when the spec leaves it out, so
+    its own defaults and derivations apply. ``from_key`` fills the field with the mapping key the
+    object is written under (an environment's name); such a field is not a key of the spec. Nor is a ``loaded``
     field: the loader fills it afterwards (from a file that another key names).
     """
     metadata = {
@@ -105,12 +111,13 @@ class Builder:
         self.problems.append(Problem(path or loc.path, message, loc.line, hint))
 
     def build(self, cls: type, loc: Located, handled_elsewhere: tuple[str, ...] = (),
-              under: str | None = None) -> Any:
+              under: str | None = None, scope: Mapping[str, Any] | None = _TOP) -> Any:
         """An instance of ``cls``, or _INVALID after recording why not.
 
         ``handled_elsewhere`` names keys the caller has taken out of ``loc`` already; they are
         only offered as suggestions for misspelled keys. ``under`` is the mapping key ``loc`` is
-        written under, for a ``from_key`` field.
+        written under, for a ``from_key`` field. ``scope`` holds the enclosing objects' fields
+        for ``derive`` (None when one of them is invalid: nothing can be derived then).
         """
         if not isinstance(loc.value, dict):
             self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
@@ -137,31 +144,39 @@ class Builder:
             at = loc.value.get(parent) or loc.value[keys[0]]
             self.problem(at, f"keys {', '.join(keys)} belong under {parent}:", "indent them",
                          path=loc.child_path(parent))
-        values, ok = {}, not blocks
-        for name, field in fields.items():
-            if name in blocks:
+        # In declaration order, so that a derived field sees every field before it, defaulted ones
+        # too, and a nested model sees its enclosing objects' (``scope``).
+        values: dict[str, Any] = {}
+        ok = scope is not None and not blocks
+        for field in dataclasses.fields(cls):
+            name = field.name
+            inner = ChainMap(values, scope) if ok else None
+            if field.metadata.get("from_key"):
+                values[name] = under
+            elif name in blocks or field.metadata.get("loaded"):
                 continue
-            if name in loc.value:
-                value = self.convert(hints[name], loc.value[name], field.metadata)
+            elif name in loc.value:
+                value = self.convert(hints[name], loc.value[name], field.metadata, scope=inner)
                 ok = ok and value is not _INVALID
                 values[name] = value
-            elif not _has_default(field) and not self._partial:
+            elif self._partial:
+                continue
+            elif field.metadata.get("derive"):
+                if ok:
+                    values[name] = field.metadata["derive"](inner)
+            elif dataclasses.is_dataclass(hints[name]) and field.default_factory is not dataclasses.MISSING:
+                value = self.build(hints[name], Located({}, loc.line, loc.child_path(name)), scope=inner)
+                ok = ok and value is not _INVALID
+                values[name] = value
+            elif field.default is not dataclasses.MISSING:
+                values[name] = field.default
+            elif field.default_factory is not dataclasses.MISSING:
+                values[name] = field.default_factory()
+            else:
                 self.problem(loc, "required key is missing", path=loc.child_path(name))
                 ok = False
         if not ok or self._partial:
             return _INVALID
-        # In field order, so that a derived default sees every field before it, defaulted ones too.
-        for field in dataclasses.fields(cls):
-            if field.metadata.get("from_key"):
-                values[field.name] = under
-            elif field.name in values or field.metadata.get("loaded"):
-                continue
-            elif field.metadata.get("derive"):
-                values[field.name] = field.metadata["derive"](values)
-            elif field.default is not dataclasses.MISSING:
-                values[field.name] = field.default
-            elif field.default_factory is not dataclasses.MISSING:
-                values[field.name] = field.default_factory()
         return cls(**values)
 
     def check_partial(self, cls: type, loc: Located) -> None:
@@ -172,11 +187,12 @@ class Builder:
         finally:
             self._partial = False
 
-    def convert(self, tp: Any, loc: Located, meta: Any, under: str | None = None) -> Any:
+    def convert(self, tp: Any, loc: Located, meta: Any, under: str | None = None,
+                scope: Mapping[str, Any] | None = _TOP) -> Any:
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         if origin in (Union, types.UnionType) and type(None) in args:
             inner = next(a for a in args if a is not type(None))
-            return None if loc.value is None else self.convert(inner, loc, meta, under)
+            return None if loc.value is None else self.convert(inner, loc, meta, under, scope)
         if origin is Literal:
             if loc.value not in args:
                 allowed = ", ".join(str(a) for a in args)
@@ -184,12 +200,13 @@ class Builder:
                 return _INVALID
             return loc.value
         if origin is dict:
-            return self.convert_dict(args[1], loc, meta)
+            return self.convert_dict(args[1], loc, meta, scope)
         if dataclasses.is_dataclass(tp):
-            return self.build(tp, loc, under=under)
+            return self.build(tp, loc, under=under, scope=scope)
         return self.convert_scalar(tp, loc, meta)
 
-    def convert_dict(self, value_type: Any, loc: Located, meta: Any) -> Any:
+    def convert_dict(self, value_type: Any, loc: Located, meta: Any,
+                     scope: Mapping[str, Any] | None = _TOP) -> Any:
         if not isinstance(loc.value, dict):
             self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
             return _INVALID
@@ -198,7 +215,7 @@ class Builder:
             if meta.get("key_pattern") and not re.fullmatch(meta["key_pattern"], key):
                 self.problem(child, f"'{key}' is not a valid name here", meta.get("key_hint"))
                 ok = False
-            value = self.convert(value_type, child, {}, key)
+            value = self.convert(value_type, child, {}, key, scope)
             ok = ok and value is not _INVALID
             result[key] = value
         return result if ok else _INVALID

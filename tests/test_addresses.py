@@ -86,13 +86,14 @@ def test_a_moved_entry_renders_a_moved_block_and_the_rename_is_no_loss(rendered,
 
 
 def test_a_removed_entry_keeps_the_object_in_aws(rendered, monkeypatch):
-    monkeypatch.setattr(addresses, "REMOVED", (Dropped("aws_s3_bucket.audit", __version__,
+    monkeypatch.setattr(addresses, "REMOVED", (Dropped("aws_s3_bucket.legacy_audit", __version__,
                                                        "audit logs now go to the organisation's bucket"),))
     earlier_render(rendered, 'resource "aws_s3_bucket" "alb_logs" {',
-                   'resource "aws_s3_bucket" "audit" {\n  bucket = "audit"\n}\n\nresource "aws_s3_bucket" "alb_logs" {')
+                   'resource "aws_s3_bucket" "legacy_audit" {\n  bucket = "audit"\n}\n\n'
+                   'resource "aws_s3_bucket" "alb_logs" {')
     result = run_cli("render", "--spec", STANDARD_SPEC, "--out", rendered)
     assert result.exit_code == 0, result.stderr
-    assert "removed {\n  from = aws_s3_bucket.audit\n\n  lifecycle {\n    destroy = false\n  }\n}\n" in (
+    assert "removed {\n  from = aws_s3_bucket.legacy_audit\n\n  lifecycle {\n    destroy = false\n  }\n}\n" in (
         rendered / "tap_stack.tf").read_text()
 
 

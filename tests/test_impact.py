@@ -100,12 +100,14 @@ def test_renaming_the_project_is_refused_in_production_and_nothing_is_written(st
     assert snapshot(stack.out) == before
     report = result.stderr
     assert '  prod (production):\n    project: "healthcare-app" -> "healthcare-ops"\n' in report
-    assert "REPLACED, DATA LOST: aws_s3_bucket.alb_logs (bucket forces a new resource)" in report
-    assert "REPLACED, DATA LOST: aws_cloudwatch_log_group.this (name forces a new resource)" in report
+    assert "REPLACED, DATA LOST: aws_s3_bucket.alb_logs, aws_s3_bucket.audit (bucket forces a new resource)" in report
+    assert ("REPLACED, DATA LOST: aws_cloudwatch_log_group.this, aws_cloudwatch_log_group.audit, "
+            "aws_backup_vault.this, aws_backup_vault.dr (name forces a new resource)") in report
     assert "aws_db_subnet_group.this" in report and "renamed in place" in report  # identifier is not ForceNew
     assert (f"{stack.out}/: environments.prod: would replace or destroy stateful resources: "
-            "aws_cloudwatch_log_group.this, aws_s3_bucket.alb_logs (if that is intended, rerun with "
-            "--allow-replace prod)") in report
+            "aws_backup_vault.dr, aws_backup_vault.this, aws_cloudwatch_log_group.audit, "
+            "aws_cloudwatch_log_group.this, aws_s3_bucket.alb_logs, aws_s3_bucket.audit (if that is "
+            "intended, rerun with --allow-replace prod)") in report
     assert "refused: nothing was written" in report
     assert "environments.dev:" not in report.split("refused")[0].split("What Terraform")[0]
 
@@ -179,11 +181,14 @@ def test_settings_that_change_in_place_say_so(stack):
 
 
 def test_a_new_region_replaces_every_regional_resource(stack):
-    result = stack(("region: us-west-2", "region: us-east-2"))
+    result = stack(("region: us-west-2", "region: eu-west-1"))
     assert result.exit_code == 1
     losses = result.stderr.split("would replace or destroy stateful resources: ")[1].split(" (")[0]
-    assert losses.split(", ") == ["aws_cloudwatch_log_group.this", "aws_db_instance.this", "aws_kms_key.data",
-                                  "aws_kms_key.logs", "aws_s3_bucket.alb_logs"]
+    # The second region's vault and key stay where they are (their provider's region is dr_region).
+    assert losses.split(", ") == ["aws_backup_vault.this", "aws_cloudwatch_log_group.audit",
+                                  "aws_cloudwatch_log_group.this", "aws_db_instance.this", "aws_kms_key.audit",
+                                  "aws_kms_key.backup", "aws_kms_key.data", "aws_kms_key.logs",
+                                  "aws_s3_bucket.alb_logs", "aws_s3_bucket.audit"]
     assert "aws_iam_role.app" not in result.stderr  # IAM is global
 
 

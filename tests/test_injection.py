@@ -21,7 +21,7 @@ from generator.context import ELB_ACCOUNT_REGIONS
 from generator.errors import SpecError
 from generator.loader import build_spec
 from generator.pipeline import render_spec
-from generator.spec import Backend, Database, Environment, Spec
+from generator.spec import Backend, Backup, Database, Environment, Spec
 from generator.stack import Stack
 from generator.yaml_source import parse_yaml
 
@@ -39,6 +39,7 @@ BASE = {
                          "multi_az": False, "deletion_protection": True, "engine_version": "16"},
             "log_retention_days": 365, "flow_logs": True, "account_id": "123456789012",
             "assume_role_arn": "arn:aws:iam::123456789012:role/deploy",
+            "backup": {"dr_region": "us-east-2", "schedule": "cron(0 6 * * ? *)"},
             "waivers": {"multi_az": "single-AZ until the budget review"},
         },
     },
@@ -73,13 +74,16 @@ FIELDS: dict[tuple[str, ...], Callable[[dict], object] | None] = {
     ("environments", "prod", "database", "engine_version"): env_setting("db_engine_version"),
     ("environments", "prod", "account_id"): env_setting("account_id"),
     ("environments", "prod", "assume_role_arn"): env_setting("assume_role_arn"),
+    ("environments", "prod", "backup", "dr_region"): env_setting("backup_dr_region"),
+    ("environments", "prod", "backup", "schedule"): env_setting("backup_schedule"),
     ("environments", "prod", "waivers", "multi_az"): None,
     ("backend", "bucket"): backend("bucket"),
     ("backend", "key"): backend("key"),
 }
 
 # The model class that declares each field, whose pattern also generates values it accepts.
-DECLARED_BY = {"environments": Environment, "database": Database, "backend": Backend, "waivers": None}
+DECLARED_BY = {"environments": Environment, "database": Database, "backup": Backup, "backend": Backend,
+               "waivers": None}
 
 SNIPPETS = ["${var.x}", "%{ if true }", '"', "\\", "\n", "}", "{", "#", "//", "/*", "*/", "<<EOT", "\u202e", "\x00",
             "é", "😀", " ", "-", ".", "/", "a", "1"]

@@ -3,7 +3,7 @@ import pytest
 from generator.errors import SpecError
 from generator.loader import load_spec
 
-from .helpers import STANDARD_SPEC
+from .helpers import SPECS, STANDARD_SPEC
 
 
 def default_with(*edits: tuple[str, str]) -> str:
@@ -295,8 +295,10 @@ def test_saying_production_makes_any_environment_production(write_spec):
     found = problems(write_spec, ("    kms_deletion_window_days: 14\n",
                                   "    kms_deletion_window_days: 14\n    production: true\n"))
     assert sorted(message.split(";")[0] for _, path, message in found if path == "environments.staging") == [
+        "is production and needs backup.dr_region: a second region for copies of its backups",
         "is production and needs database.deletion_protection: true",
         "is production and needs database.multi_az: true",
+        "is production and needs kms_deletion_window_days: 30",
         "is production and needs log_retention_days of at least 365",
         "is production and shares account 111111111111 with dev"]
 
@@ -307,3 +309,63 @@ def test_a_production_waiver_on_an_environment_not_named_like_production_waives_
     assert [(path, message) for _, path, message in found] == [
         ("environments.staging.waivers.production",
          "waives nothing: the rule holds only for environments named like production")]
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "message"),
+    [(("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    audit: {shared_trail: dev}"),
+      "environments.dev.audit.shared_trail", "names this environment itself"),
+     (("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    audit: {shared_trail: qa}"),
+      "environments.dev.audit.shared_trail", "'qa' is not an environment of this spec"),
+     (("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    audit: {shared_trail: staging}"),
+      "environments.dev.audit.shared_trail", "staging has no trail of its own to share"),
+     (("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    audit: {shared_trail: prod, trail: true}"),
+      "environments.dev.audit", "has a trail of its own and shares prod's"),
+     (("dr_region: us-east-2", "dr_region: us-west-2"),
+      "environments.prod.backup.dr_region", "us-west-2 is the stack's own region")],
+)
+def test_trails_are_shared_only_with_an_environment_that_has_one_and_copies_leave_the_region(
+        write_spec, edit, path, message):
+    [(line, got_path, got_message)] = problems(write_spec, edit)
+    assert got_path == path and got_message.startswith(message)
+    assert line == line_of(default_with(edit), edit[1].splitlines()[-1].strip())
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needs"),
+    [("dr_region: us-east-2}", "retention_days: 35}", "backup.dr_region: a second region for copies of its backups"),
+     ("dr_region: us-east-2}", "dr_region: us-east-2, restore_testing: false}", "backup.restore_testing: true"),
+     ("kms_deletion_window_days: 30", "kms_deletion_window_days: 29", "kms_deletion_window_days: 30"),
+     ("dr_region: us-east-2}", "dr_region: us-east-2}\n    audit: {trail: false}", "audit.trail: true, or"),
+     ("dr_region: us-east-2}", "dr_region: us-east-2}\n    audit: {retention_days: 1827}",
+      "audit.retention_days of at least 2192")],
+)
+def test_production_needs_its_trail_copies_and_restore_tests(write_spec, old, new, needs):
+    [(_, path, message)] = problems(write_spec, (old, new))
+    assert path == "environments.prod" and message.startswith(f"is production and needs {needs}")
+
+
+def test_a_production_environment_may_share_another_production_trail(write_spec):
+    text = default_with(("  staging:", "  prod-eu:"), ("10.20.0.0/16", "10.40.0.0/16"),
+                        ("backup: {retention_days: 14}", "audit: {shared_trail: prod}\n    backup: {dr_region: us-east-1}"),
+                        ('    account_id: "111111111111"     # PLACEHOLDER: staging may share dev\'s account',
+                         '    account_id: "222222222222"     # prod\'s account, whose trail it shares'))
+    # Its other production rules met, so that the trail is the point.
+    for old, new in (("backup_retention_days: 3\n      multi_az: false\n      deletion_protection: false\n"
+                      "    log_retention_days: 90", "backup_retention_days: 7\n      multi_az: true\n"
+                      "      deletion_protection: true\n    log_retention_days: 365"),
+                     ("kms_deletion_window_days: 14", "kms_deletion_window_days: 30")):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    _, spec = load_spec(write_spec(text))
+    assert (spec.environments["prod-eu"].audit.trail, spec.environments["prod-eu"].production) == (False, True)
+
+
+def test_a_shared_trail_is_in_the_same_account(write_spec):
+    text = (SPECS / "shared_account.yaml").read_text().replace(
+        'account_id: "777777777777"     # the non-production account', 'account_id: "888888888888"')
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(text))
+    [(path, message)] = [(p.path, p.message) for p in caught.value.problems]
+    assert (path, message) == ("environments.dev.audit.shared_trail",
+                               "qa's trail is in account 777777777777, this environment deploys to 888888888888")

@@ -14,10 +14,12 @@ ENVS = SPEC.environments
 
 
 def test_derived_settings_follow_production_and_protection():
-    assert derived_settings(ENVS["prod"]) == {"alb_deletion_protection": True, "alb_logs_force_destroy": False,
-                                              "db_skip_final_snapshot": False}
-    assert derived_settings(ENVS["dev"]) == {"alb_deletion_protection": False, "alb_logs_force_destroy": True,
-                                             "db_skip_final_snapshot": True}
+    production = {"alb_deletion_protection": True, "alb_logs_force_destroy": False, "db_skip_final_snapshot": False,
+                  "log_groups_protected": True, "audit_object_lock": True, "audit_bucket_force_destroy": False,
+                  "backup_vault_lock": True, "backup_dr_vault_lock": True, "backup_vault_force_destroy": False,
+                  "destroy_guard": True}
+    assert derived_settings(ENVS["prod"]) == production
+    assert derived_settings(ENVS["dev"]) == {name: not value for name, value in production.items()}
 
 
 def test_non_production_environments_that_fail_are_named():

@@ -179,3 +179,31 @@ def test_a_request_target_defaults_to_1000(write_spec):
     text = MINIMAL_SPEC.replace("{min: 1, max: 2, desired: 1}", "{min: 1, max: 2, desired: 1, scale_on: requests}")
     _, spec = load_spec(write_spec(text))
     assert spec.environments["dev"].autoscaling.target == 1000
+
+
+
+
+def test_audit_and_backup_defaults_follow_production():
+    _, spec = load_spec(DEFAULT_SPEC)
+    dev, staging, prod = spec.environments.values()
+    assert [e.backup.retention_days for e in (dev, staging, prod)] == [7, 14, 35]  # staging sets its own
+    assert [e.backup.dr_retention_days for e in (dev, staging, prod)] == [7, 14, 35]
+    assert [e.backup.restore_testing for e in (dev, staging, prod)] == [False, False, True]
+    assert [e.audit.trail for e in (dev, staging, prod)] == [False, False, True]
+    assert (prod.backup.dr_region, dev.backup.dr_region) == ("us-east-2", None)
+    assert prod.audit.retention_days == 2192 and prod.backup.vault_lock == "governance"
+
+
+def test_a_shared_trail_turns_the_own_trail_off_and_explicit_settings_win():
+    _, spec = load_spec(SPECS / "shared_account.yaml")
+    dev, qa, prod = spec.environments.values()
+    assert (dev.audit.trail, dev.audit.shared_trail, qa.audit.trail, prod.audit.trail) == (False, "qa", True, True)
+    assert (qa.audit.retention_days, prod.backup.retention_days, prod.backup.vault_lock) == (365, 30, "compliance")
+
+
+def test_audit_and_backup_keys_are_checked_like_any_other(write_spec):
+    text = MINIMAL_SPEC + "    backup: {schedule: daily, retention_dayz: 3}\n    audit: {retention_days: 30}\n"
+    problems = {path: message for _, path, message in problems_of(write_spec, text)}
+    assert problems["environments.dev.backup.schedule"].startswith("'daily' is not a valid value")
+    assert problems["environments.dev.backup.retention_dayz"] == "unknown key 'retention_dayz'"
+    assert problems["environments.dev.audit.retention_days"].startswith("must be one of 365, 400")

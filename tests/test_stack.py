@@ -114,9 +114,10 @@ def test_provider_uses_the_region_variable_and_tags_everything():
     assert set(workspace_stack().locals()["tags"]) == {"Project", "Environment", "Owner", "ManagedBy", "Compliance"}
 
 
-def provider_of(stack: Stack) -> dict:
-    [provider] = stack.documents["provider.tf"]["provider"]
-    return provider["aws"]
+def provider_of(stack: Stack, alias: str | None = None) -> dict:
+    [provider] = [block["aws"] for block in stack.documents["provider.tf"]["provider"]
+                  if block["aws"].get("alias") == alias]
+    return provider
 
 
 def resolved(spec_path, environment: str) -> Stack:
@@ -125,8 +126,10 @@ def resolved(spec_path, environment: str) -> Stack:
     return Stack({name: text for name, text in files.items() if name.endswith(".tf")})
 
 
-def test_each_workspace_is_bound_to_its_account():
-    provider = provider_of(workspace_stack())
+@pytest.mark.parametrize("alias", [None, "dr"])
+def test_each_workspace_is_bound_to_its_account(alias):
+    # The second region's provider too: same account and deploy role, another region.
+    provider = provider_of(workspace_stack(), alias)
     assert provider["allowed_account_ids"] == (
         "${local.settings.account_id == null ? [] : [local.settings.account_id]}")
     assert {env: settings(env)["account_id"] for env in ENVIRONMENTS} == {
@@ -294,13 +297,17 @@ def test_the_flow_log_role_has_what_the_service_needs_on_its_log_group_only(case
 def test_customer_keys_rotate_have_aliases_policies_and_an_environment_deletion_window():
     stack = workspace_stack()
     keys = resources(stack, "aws_kms_key")
-    assert set(keys) == {"data", "logs"}
+    # The backup keys hold no service statement: only the account-root one they share.
+    policies = {"data": "kms_data", "logs": "kms_logs", "audit": "kms_audit", "backup": "kms_account",
+                "backup_dr": "kms_account"}
+    assert set(keys) == set(policies)
     for name, key in keys.items():
         assert key["enable_key_rotation"] is True
-        assert key["policy"] == f"${{data.aws_iam_policy_document.kms_{name}.json}}"
+        assert key["policy"] == f"${{data.aws_iam_policy_document.{policies[name]}.json}}"
         assert [setting(key["deletion_window_in_days"], e) for e in ENVIRONMENTS] == [7, 14, 30]
     aliases = resources(stack, "aws_kms_alias")
-    assert {a["target_key_id"] for a in aliases.values()} == {"${aws_kms_key.data.key_id}", "${aws_kms_key.logs.key_id}"}
+    targets = {a["target_key_id"].replace("[0]", "") for a in aliases.values()}
+    assert targets == {f"${{aws_kms_key.{name}.key_id}}" for name in keys}
 
 
 def test_only_cloudwatch_logs_and_alarms_may_use_the_logs_key():

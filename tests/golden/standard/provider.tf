@@ -35,3 +35,25 @@ provider "aws" {
     tags = local.tags
   }
 }
+
+# The second region, where copies of the backups are kept (backup.dr_region). An environment
+# without one points it at the stack's own region, where nothing of its uses it: every resource
+# on this provider has count 0 there. Same account, same deploy role: only the region differs.
+provider "aws" {
+  alias  = "dr"
+  region = coalesce(local.settings.backup_dr_region, var.aws_region)
+
+  allowed_account_ids = local.settings.account_id == null ? [] : [local.settings.account_id]
+
+  dynamic "assume_role" {
+    for_each = local.settings.assume_role_arn == null ? [] : [local.settings.assume_role_arn]
+    content {
+      role_arn     = assume_role.value
+      session_name = "tapgen-${local.environment}"
+    }
+  }
+
+  default_tags {
+    tags = local.tags
+  }
+}

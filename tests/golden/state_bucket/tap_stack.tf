@@ -36,17 +36,37 @@ locals {
       db_backup_retention_period = 1
       db_multi_az                = false
       db_deletion_protection     = false
+      audit_trail                = false
+      audit_trail_shared_by      = []
+      audit_retention_days       = 2192
+      audit_object_lock_mode     = "GOVERNANCE"
+      backup_schedule            = "cron(0 6 * * ? *)"
+      backup_retention_days      = 7
+      backup_dr_region           = null
+      backup_dr_copy             = false
+      backup_dr_retention_days   = 7
+      vault_lock_changeable_days = null
+      restore_testing            = false
+      restore_testing_schedule   = "cron(0 9 ? * SUN *)"
       alb_deletion_protection    = false
       alb_logs_force_destroy     = true
       db_skip_final_snapshot     = true
+      log_groups_protected       = false
+      audit_object_lock          = false
+      audit_bucket_force_destroy = true
+      backup_vault_lock          = false
+      backup_dr_vault_lock       = false
+      backup_vault_force_destroy = true
+      destroy_guard              = false
     }
   }
 
-  # An unknown workspace (including "default") falls back to the first environment's values only
-  # so that every expression still evaluates; terraform_data.workspace_guard then fails the plan
-  # with one readable error instead of a cascade of "Invalid index" errors.
+  # An unknown workspace (including "default") falls back to one environment's values only so
+  # that every expression still evaluates; terraform_data.workspace_guard then fails the plan
+  # with one readable error instead of a cascade of "Invalid index" errors. (values(...)[0], not
+  # a literal key: Checkov then reads the settings as unknown rather than as a garbled string.)
   environment = terraform.workspace
-  settings    = lookup(local.environments, terraform.workspace, local.environments["dev"])
+  settings    = lookup(local.environments, terraform.workspace, values(local.environments)[0])
   name_prefix = "${local.project}-${local.environment}"
 
   # Applied through the provider's default_tags. Also used where default_tags do not reach:
@@ -1296,6 +1316,10 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = each.value
   retention_in_days = local.settings.log_retention_days
   kms_key_id        = aws_kms_key.logs.arn
+  # Production's log groups stay when the stack is destroyed, and cannot be deleted while
+  # their deletion protection is on.
+  skip_destroy                = local.settings.log_groups_protected
+  deletion_protection_enabled = local.settings.log_groups_protected
 
   tags = { Name = each.value }
 }
@@ -1363,4 +1387,738 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 
   tags = { Name = "${local.name_prefix}-${each.key}" }
+}
+
+################################################################################
+# Audit Trail
+################################################################################
+
+locals {
+  # The trail's ARN, built rather than read from aws_cloudtrail.this, so that the key and bucket
+  # policies the trail needs first can name it without a cycle.
+  trail_name       = "${local.name_prefix}-audit"
+  trail_arn        = "arn:${local.partition}:cloudtrail:${var.aws_region}:${local.account_id}:trail/${local.trail_name}"
+  trail_key_prefix = "cloudtrail"
+
+  # Object-level events of this environment's ALB log bucket, and of the buckets of the
+  # environments that share this account's trail (named as aws_s3_bucket.alb_logs names them).
+  trail_data_event_buckets = concat(
+    ["${aws_s3_bucket.alb_logs.arn}/"],
+    [for environment in local.settings.audit_trail_shared_by : "arn:${local.partition}:s3:::${local.project}-${environment}-alb-logs-${local.account_id}-${var.aws_region}/"],
+  )
+
+  # A metric filter on the trail's log group and an alarm to the alarm topic for each.
+  audit_metric_filters = {
+    # Security Hub CloudWatch.1 (CIS 1.2.0 3.3), cloudwatch-controls.md line 66
+    root-usage = {
+      description = "The root user was used."
+      pattern     = "{$.userIdentity.type=\"Root\" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !=\"AwsServiceEvent\"}"
+    }
+    # Security Hub CloudWatch.2 (CIS 1.2.0 3.1), line 186
+    unauthorized-api-calls = {
+      description = "An API call was refused as unauthorized."
+      pattern     = "{($.errorCode=\"*UnauthorizedOperation\") || ($.errorCode=\"AccessDenied*\")}"
+    }
+    # Security Hub CloudWatch.3 (CIS 1.2.0 3.2), line 300
+    console-sign-in-without-mfa = {
+      description = "An IAM user signed in to the console without MFA."
+      pattern     = "{ ($.eventName = \"ConsoleLogin\") && ($.additionalEventData.MFAUsed != \"Yes\") && ($.userIdentity.type = \"IAMUser\") && ($.responseElements.ConsoleLogin = \"Success\") }"
+    }
+    # Security Hub CloudWatch.4 (CIS 1.2.0 3.4), line 416
+    iam-policy-changes = {
+      description = "An IAM policy was created, changed, attached or detached."
+      pattern     = "{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || ($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || ($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || ($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || ($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || ($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}"
+    }
+    # Security Hub CloudWatch.5 (CIS 1.2.0 3.5), line 530
+    cloudtrail-changes = {
+      description = "A trail was created, changed or deleted, or its logging started or stopped."
+      pattern     = "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || ($.eventName=StartLogging) || ($.eventName=StopLogging)}"
+    }
+    # Security Hub CloudWatch.6 (CIS 1.2.0 3.6), line 644
+    console-sign-in-failures = {
+      description = "A console sign-in failed authentication."
+      pattern     = "{($.eventName=ConsoleLogin) && ($.errorMessage=\"Failed authentication\")}"
+    }
+    # Security Hub CloudWatch.7 (CIS 1.2.0 3.7), line 758
+    kms-key-disabled-or-deleted = {
+      description = "A customer-managed KMS key was disabled or scheduled for deletion: cancel it within the key's deletion window, or its data, snapshots and backups become unreadable."
+      pattern     = "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion))}"
+    }
+    # Security Hub CloudWatch.8 (CIS 1.2.0 3.8), line 872
+    s3-bucket-policy-changes = {
+      description = "An S3 bucket's policy, ACL, CORS, lifecycle or replication changed."
+      pattern     = "{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || ($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || ($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || ($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || ($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}"
+    }
+    # Security Hub CloudWatch.9 (CIS 1.2.0 3.9), line 986
+    config-changes = {
+      description = "AWS Config recording or delivery changed."
+      pattern     = "{($.eventSource=config.amazonaws.com) && (($.eventName=StopConfigurationRecorder) || ($.eventName=DeleteDeliveryChannel) || ($.eventName=PutDeliveryChannel) || ($.eventName=PutConfigurationRecorder))}"
+    }
+    # Security Hub CloudWatch.10 (CIS 1.2.0 3.10), line 1100
+    security-group-changes = {
+      description = "A security group or one of its rules was created, changed or deleted."
+      pattern     = "{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName=AuthorizeSecurityGroupEgress) || ($.eventName=RevokeSecurityGroupIngress) || ($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || ($.eventName=DeleteSecurityGroup)}"
+    }
+    # Security Hub CloudWatch.11 (CIS 1.2.0 3.11), line 1214
+    network-acl-changes = {
+      description = "A network ACL or one of its entries was created, changed or deleted."
+      pattern     = "{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || ($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || ($.eventName=ReplaceNetworkAclEntry) || ($.eventName=ReplaceNetworkAclAssociation)}"
+    }
+    # Security Hub CloudWatch.12 (CIS 1.2.0 3.12), line 1328
+    network-gateway-changes = {
+      description = "An internet or customer gateway was created, attached, detached or deleted."
+      pattern     = "{($.eventName=CreateCustomerGateway) || ($.eventName=DeleteCustomerGateway) || ($.eventName=AttachInternetGateway) || ($.eventName=CreateInternetGateway) || ($.eventName=DeleteInternetGateway) || ($.eventName=DetachInternetGateway)}"
+    }
+    # Security Hub CloudWatch.13 (CIS 1.2.0 3.13), line 1442
+    route-table-changes = {
+      description = "A route or route table was created, changed or deleted."
+      pattern     = "{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || ($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || ($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || ($.eventName=DisassociateRouteTable)}"
+    }
+    # Security Hub CloudWatch.14 (CIS 1.2.0 3.14), line 1556
+    vpc-changes = {
+      description = "A VPC or VPC peering connection was created, changed or deleted."
+      pattern     = "{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || ($.eventName=ModifyVpcAttribute) || ($.eventName=AcceptVpcPeeringConnection) || ($.eventName=CreateVpcPeeringConnection) || ($.eventName=DeleteVpcPeeringConnection) || ($.eventName=RejectVpcPeeringConnection) || ($.eventName=AttachClassicLinkVpc) || ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || ($.eventName=EnableVpcClassicLink)}"
+    }
+    # tapgen: key policy changes, which CIS does not watch
+    kms-key-policy-changes = {
+      description = "A KMS key policy was replaced: the first step to deleting a protected key, or to reading what it protects."
+      pattern     = "{($.eventSource=kms.amazonaws.com) && ($.eventName=PutKeyPolicy)}"
+    }
+    # tapgen: recovery points, vaults, vault locks and plans removed by a person or role, not by AWS Backup's own lifecycle
+    backup-deletions = {
+      description = "Someone deleted or shortened backups, or removed a vault, its lock, a backup plan or a restore test."
+      pattern     = "{($.eventSource=backup.amazonaws.com) && ($.userIdentity.type!=\"AWSService\") && (($.eventName=DeleteRecoveryPoint) || ($.eventName=UpdateRecoveryPointLifecycle) || ($.eventName=DeleteBackupVault) || ($.eventName=DeleteBackupVaultLockConfiguration) || ($.eventName=DeleteBackupPlan) || ($.eventName=DeleteBackupSelection) || ($.eventName=DeleteRestoreTestingPlan) || ($.eventName=DeleteRestoreTestingSelection))}"
+    }
+    # tapgen: log groups, which hold the audit records, deleted or left to expire
+    log-group-deletions = {
+      description = "A CloudWatch Logs group was deleted, or its retention removed."
+      pattern     = "{($.eventSource=logs.amazonaws.com) && (($.eventName=DeleteLogGroup) || ($.eventName=DeleteRetentionPolicy))}"
+    }
+  }
+}
+
+# CloudTrail may encrypt log files of this account's trails (the encryption context) for this
+# trail only (aws:SourceArn), as the CloudTrail User Guide's key policy for trails has it.
+data "aws_iam_policy_document" "kms_audit" {
+  source_policy_documents = [data.aws_iam_policy_document.kms_account.json]
+
+  statement {
+    sid       = "AllowCloudTrailToEncryptLogFiles"
+    actions   = ["kms:GenerateDataKey*"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:aws:cloudtrail:arn"
+      values   = ["arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudTrailToDescribeKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+}
+
+# Encrypts the trail's log files. Its own key: neither the data key (PHI) nor the logs key
+# (whose users read application logs) is shared with CloudTrail. The key, the bucket and the log
+# group are in every environment, so that turning a trail off (or over to a shared one) keeps
+# its log files, readable, for their retention.
+resource "aws_kms_key" "audit" {
+  description             = "${local.name_prefix} audit trail (CloudTrail log files)"
+  deletion_window_in_days = local.settings.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_audit.json
+
+  tags = { Name = "${local.name_prefix}-audit" }
+}
+
+resource "aws_kms_alias" "audit" {
+  name          = "alias/${local.name_prefix}-audit"
+  target_key_id = aws_kms_key.audit.key_id
+}
+
+resource "aws_s3_bucket" "audit" {
+  #checkov:skip=CKV_AWS_18:The trail's own bucket: its server access logs would need another bucket, whose access would go unlogged in turn
+  #checkov:skip=CKV_AWS_145:CloudTrail encrypts each log file with the audit key itself (the trail's kms_key_id) and writes digest files with SSE-S3 by design (CloudTrail User Guide); the SSE-S3 default covers only objects sent without encryption
+  #checkov:skip=CKV_AWS_144:S3 keeps the log files in three or more availability zones of the region; a copy outside it belongs in the organisation's log-archive account, not in this stack
+  bucket = "${local.name_prefix}-audit-${local.account_id}-${var.aws_region}"
+  # Object Lock can only be turned on when a bucket is created; it also turns versioning on.
+  object_lock_enabled = local.settings.audit_object_lock
+  # Outside production, destroying the environment also deletes its trail's log files.
+  force_destroy = local.settings.audit_bucket_force_destroy
+
+  tags = { Name = "${local.name_prefix}-audit" }
+}
+
+resource "aws_s3_bucket_public_access_block" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+# CloudTrail encrypts each log file with the audit key itself (kms_key_id on the trail) and
+# writes digest files with SSE-S3 by design; the default only covers objects written without
+# an encryption header.
+resource "aws_s3_bucket_server_side_encryption_configuration" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+# In production no one can delete or overwrite a log file before the audit retention ends.
+resource "aws_s3_bucket_object_lock_configuration" "audit" {
+  count = local.settings.audit_object_lock ? 1 : 0
+
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    default_retention {
+      mode = local.settings.audit_object_lock_mode
+      days = local.settings.audit_retention_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit]
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "audit" {
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    id     = "expire-after-audit-retention"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = local.settings.audit_retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit]
+}
+
+# Object-created events go to EventBridge, so that log delivery can be monitored.
+resource "aws_s3_bucket_notification" "audit" {
+  bucket      = aws_s3_bucket.audit.id
+  eventbridge = true
+}
+
+# TLS only; CloudTrail may check the bucket's ACL and write log files for this trail only, as
+# the CloudTrail User Guide's bucket policy has it.
+data "aws_iam_policy_document" "audit_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.audit.arn, "${aws_s3_bucket.audit.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "DenyOutdatedTLS"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.audit.arn, "${aws_s3_bucket.audit.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "NumericLessThan"
+      variable = "s3:TlsVersion"
+      values   = ["1.2"]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudTrailAclCheck"
+    actions   = ["s3:GetBucketAcl"]
+    resources = [aws_s3_bucket.audit.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudTrailWrite"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.audit.arn}/${local.trail_key_prefix}/AWSLogs/${local.account_id}/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "audit" {
+  bucket = aws_s3_bucket.audit.id
+  policy = data.aws_iam_policy_document.audit_bucket.json
+
+  depends_on = [aws_s3_bucket_public_access_block.audit]
+}
+
+# Events also go to CloudWatch Logs, where the metric filters below watch them. Encrypted with
+# the logs key, whose policy admits log groups named /<name_prefix>/*.
+resource "aws_cloudwatch_log_group" "audit" {
+  name                        = "/${local.name_prefix}/cloudtrail"
+  retention_in_days           = local.settings.audit_retention_days
+  kms_key_id                  = aws_kms_key.logs.arn
+  skip_destroy                = local.settings.log_groups_protected
+  deletion_protection_enabled = local.settings.log_groups_protected
+
+  tags = { Name = "/${local.name_prefix}/cloudtrail" }
+}
+
+# CloudTrail's own role for CloudWatch Logs delivery, as its console creates it (the CloudTrail
+# User Guide documents no confused-deputy condition for this trust policy).
+data "aws_iam_policy_document" "cloudtrail_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "cloudtrail_logs" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.audit.arn}:log-stream:*"]
+  }
+}
+
+resource "aws_iam_role" "cloudtrail" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  name               = "${local.name_prefix}-cloudtrail"
+  description        = "CloudTrail delivery of ${local.trail_name} to CloudWatch Logs"
+  assume_role_policy = data.aws_iam_policy_document.cloudtrail_assume.json
+
+  tags = { Name = "${local.name_prefix}-cloudtrail" }
+}
+
+resource "aws_iam_role_policy" "cloudtrail" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  name   = "deliver-to-cloudwatch-logs"
+  role   = aws_iam_role.cloudtrail[0].id
+  policy = data.aws_iam_policy_document.cloudtrail_logs[0].json
+}
+
+# One trail records the whole account, in every region.
+resource "aws_cloudtrail" "this" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  name                          = local.trail_name
+  s3_bucket_name                = aws_s3_bucket.audit.id
+  s3_key_prefix                 = local.trail_key_prefix
+  is_multi_region_trail         = true
+  include_global_service_events = true
+  enable_log_file_validation    = true
+  kms_key_id                    = aws_kms_key.audit.arn
+  cloud_watch_logs_group_arn    = "${aws_cloudwatch_log_group.audit.arn}:*"
+  cloud_watch_logs_role_arn     = aws_iam_role.cloudtrail[0].arn
+
+  # Every management event, read and write; no event source is excluded, so KMS key use is
+  # recorded (Security Hub CloudTrail.1 requires ExcludeManagementEventSources empty).
+  event_selector {
+    read_write_type           = "All"
+    include_management_events = true
+
+    # Every read, write and delete of an object in the ALB log buckets.
+    data_resource {
+      type   = "AWS::S3::Object"
+      values = local.trail_data_event_buckets
+    }
+  }
+
+  # Reads of the trail's own log files. Not its writes: each delivery would be a data event to
+  # deliver in turn (the recursive events the CloudTrail User Guide describes).
+  event_selector {
+    read_write_type           = "ReadOnly"
+    include_management_events = false
+
+    data_resource {
+      type   = "AWS::S3::Object"
+      values = ["${aws_s3_bucket.audit.arn}/"]
+    }
+  }
+
+  tags = { Name = local.trail_name }
+
+  depends_on = [aws_s3_bucket_policy.audit, aws_iam_role_policy.cloudtrail]
+}
+
+resource "aws_cloudwatch_log_metric_filter" "audit" {
+  for_each = local.settings.audit_trail ? local.audit_metric_filters : {}
+
+  name           = "${local.name_prefix}-${each.key}"
+  log_group_name = aws_cloudwatch_log_group.audit.name
+  pattern        = each.value.pattern
+
+  metric_transformation {
+    name          = "${local.name_prefix}-${each.key}"
+    namespace     = "LogMetrics" # the namespace Security Hub's CloudWatch.1-14 remediation uses
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "audit" {
+  for_each = aws_cloudwatch_log_metric_filter.audit
+
+  alarm_name          = "${local.name_prefix}-${each.key}"
+  alarm_description   = local.audit_metric_filters[each.key].description
+  namespace           = each.value.metric_transformation[0].namespace
+  metric_name         = each.value.metric_transformation[0].name
+  statistic           = "Sum"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  period              = 300
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+
+  tags = { Name = "${local.name_prefix}-${each.key}" }
+}
+
+# Silence is a finding too: a trail that stopped logging, or whose delivery broke, sends nothing.
+resource "aws_cloudwatch_metric_alarm" "audit_trail_silent" {
+  count = local.settings.audit_trail ? 1 : 0
+
+  alarm_name          = "${local.name_prefix}-audit-trail-silent"
+  alarm_description   = "The audit trail delivered no events to CloudWatch Logs for an hour: logging stopped or delivery failed."
+  namespace           = "AWS/Logs"
+  metric_name         = "IncomingLogEvents"
+  dimensions          = { LogGroupName = aws_cloudwatch_log_group.audit.name }
+  statistic           = "Sum"
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  period              = 3600
+  evaluation_periods  = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  tags = { Name = "${local.name_prefix}-audit-trail-silent" }
+}
+
+################################################################################
+# Backup and Disaster Recovery
+################################################################################
+
+# Encrypts the vault. RDS snapshots keep the key of the database they were taken from (the data
+# key); each copy in the DR region is re-encrypted with the key of the vault it lands in.
+resource "aws_kms_key" "backup" {
+  description             = "${local.name_prefix} backup vault"
+  deletion_window_in_days = local.settings.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_account.json
+
+  tags = { Name = "${local.name_prefix}-backup" }
+}
+
+resource "aws_kms_alias" "backup" {
+  name          = "alias/${local.name_prefix}-backup"
+  target_key_id = aws_kms_key.backup.key_id
+}
+
+resource "aws_backup_vault" "this" {
+  name        = "${local.name_prefix}-vault"
+  kms_key_arn = aws_kms_key.backup.arn
+  # Outside production, destroying the environment also deletes its recovery points.
+  force_destroy = local.settings.backup_vault_force_destroy
+
+  tags = { Name = "${local.name_prefix}-vault" }
+}
+
+# Production: no recovery point can be deleted, or kept for less than the plan's retention, before
+# its retention ends. Compliance mode (changeable_for_days set) cannot be removed once its grace
+# period ends; governance mode can, by principals allowed to.
+resource "aws_backup_vault_lock_configuration" "this" {
+  count = local.settings.backup_vault_lock ? 1 : 0
+
+  backup_vault_name   = aws_backup_vault.this.name
+  min_retention_days  = local.settings.backup_retention_days
+  changeable_for_days = local.settings.vault_lock_changeable_days
+}
+
+# The second region (provider aws.dr), where backup.dr_region is set: a key of that region, so a
+# copy stays restorable when this region, or the data key, is lost.
+resource "aws_kms_key" "backup_dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_copy ? 1 : 0
+
+  description             = "${local.name_prefix} backup copies in the DR region"
+  deletion_window_in_days = local.settings.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_account.json
+
+  tags = { Name = "${local.name_prefix}-backup-dr" }
+}
+
+resource "aws_kms_alias" "backup_dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_copy ? 1 : 0
+
+  name          = "alias/${local.name_prefix}-backup-dr"
+  target_key_id = aws_kms_key.backup_dr[0].key_id
+}
+
+resource "aws_backup_vault" "dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_copy ? 1 : 0
+
+  name          = "${local.name_prefix}-vault-dr"
+  kms_key_arn   = aws_kms_key.backup_dr[0].arn
+  force_destroy = local.settings.backup_vault_force_destroy
+
+  tags = { Name = "${local.name_prefix}-vault-dr" }
+}
+
+resource "aws_backup_vault_lock_configuration" "dr" {
+  provider = aws.dr
+  count    = local.settings.backup_dr_vault_lock ? 1 : 0
+
+  backup_vault_name   = aws_backup_vault.dr[0].name
+  min_retention_days  = local.settings.backup_dr_retention_days
+  changeable_for_days = local.settings.vault_lock_changeable_days
+}
+
+# AWS Backup's own role, with the AWS managed policies for backups and restores (the restore
+# tests use it too). The default service role AWS Backup creates has no trust conditions either.
+data "aws_iam_policy_document" "backup_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["backup.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "backup" {
+  name               = "${local.name_prefix}-backup"
+  description        = "AWS Backup jobs, copies and restore tests of ${local.name_prefix}"
+  assume_role_policy = data.aws_iam_policy_document.backup_assume.json
+
+  tags = { Name = "${local.name_prefix}-backup" }
+}
+
+resource "aws_iam_role_policy_attachment" "backup" {
+  for_each = {
+    backups  = "arn:${local.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    restores = "arn:${local.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+  }
+
+  role       = aws_iam_role.backup.name
+  policy_arn = each.value
+}
+
+# Snapshots on the spec's schedule, in UTC, after the RDS backup window (03:00-04:00) and clear
+# of the maintenance window. RDS keeps its own automated backups besides, for point-in-time
+# restore within database.backup_retention_days.
+resource "aws_backup_plan" "this" {
+  name = "${local.name_prefix}-database"
+
+  rule {
+    rule_name                    = "snapshot"
+    target_vault_name            = aws_backup_vault.this.name
+    schedule                     = local.settings.backup_schedule
+    schedule_expression_timezone = "Etc/UTC"
+    start_window                 = 60
+    completion_window            = 180
+
+    lifecycle {
+      delete_after = local.settings.backup_retention_days
+    }
+
+    # Each recovery point is copied to the DR vault, where there is one.
+    dynamic "copy_action" {
+      for_each = aws_backup_vault.dr
+
+      content {
+        destination_vault_arn = copy_action.value.arn
+
+        lifecycle {
+          delete_after = local.settings.backup_dr_retention_days
+        }
+      }
+    }
+  }
+
+  tags = { Name = "${local.name_prefix}-database" }
+}
+
+# The database is the stack's only state: app instances are rebuilt from the launch template,
+# and logs have retentions of their own.
+resource "aws_backup_selection" "database" {
+  name         = "${local.name_prefix}-database"
+  plan_id      = aws_backup_plan.this.id
+  iam_role_arn = aws_iam_role.backup.arn
+  resources    = [aws_db_instance.this.arn]
+}
+
+# Restores are proven, not assumed: on the schedule, the latest snapshot is restored, and AWS
+# Backup deletes the copy after the validation window. Its job durations are the measured RTO.
+resource "aws_backup_restore_testing_plan" "this" {
+  count = local.settings.restore_testing ? 1 : 0
+
+  # Restore testing names allow only letters, digits and underscores.
+  name                         = "${replace(local.name_prefix, "-", "_")}_restore_tests"
+  schedule_expression          = local.settings.restore_testing_schedule
+  schedule_expression_timezone = "Etc/UTC"
+  start_window_hours           = 24
+
+  recovery_point_selection {
+    algorithm             = "LATEST_WITHIN_WINDOW"
+    include_vaults        = [aws_backup_vault.this.arn]
+    recovery_point_types  = ["SNAPSHOT"]
+    selection_window_days = 7
+  }
+}
+
+resource "aws_backup_restore_testing_selection" "database" {
+  count = local.settings.restore_testing ? 1 : 0
+
+  name                      = "database"
+  restore_testing_plan_name = aws_backup_restore_testing_plan.this[0].name
+  protected_resource_type   = "RDS"
+  protected_resource_arns   = [aws_db_instance.this.arn]
+  iam_role_arn              = aws_iam_role.backup.arn
+  validation_window_hours   = 1
+
+  # The restored copy holds PHI: as private as the database, in its subnets, behind its security
+  # group, with its TLS-only parameters (keys from AWS Backup's "Restore testing inferred
+  # metadata"; list values are JSON arrays in a string).
+  restore_metadata_overrides = {
+    dbSubnetGroupName    = aws_db_subnet_group.this.name
+    vpcSecurityGroupIds  = jsonencode([aws_security_group.db.id])
+    dbParameterGroupName = aws_db_parameter_group.this.name
+    publiclyAccessible   = "false"
+  }
+}
+
+################################################################################
+# Destroy Guard
+################################################################################
+
+# lifecycle.prevent_destroy must be a literal, so it cannot follow the workspace; count can. In
+# production this one resource has prevent_destroy and is replaced whenever a key, a vault, the
+# audit bucket or the database would be: any plan that destroys one of them (terraform destroy,
+# a targeted destroy, a replacement) fails before it changes anything. Other environments have
+# no instance of it and destroy freely. To retire production deliberately, take the guard out of
+# that workspace's state first: terraform state rm 'terraform_data.destroy_guard[0]'.
+resource "terraform_data" "destroy_guard" {
+  count = local.settings.destroy_guard ? 1 : 0
+
+  triggers_replace = [
+    aws_kms_key.data.arn,
+    aws_kms_key.logs.arn,
+    aws_kms_key.audit.arn,
+    aws_kms_key.backup.arn,
+    aws_kms_key.backup_dr[*].arn,
+    aws_backup_vault.this.arn,
+    aws_backup_vault.dr[*].arn,
+    aws_s3_bucket.audit.arn,
+    aws_db_instance.this.arn,
+  ]
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
