@@ -122,7 +122,9 @@ def enlarged(files: dict[str, str], times: int) -> dict[str, str]:
     resources and data sources (every label and reference gets a suffix) after its locals."""
     stack = files["tap_stack.tf"]
     declared = {(kind == "data", kind_type, name) for kind, kind_type, name in _DECLARED.findall(stack)}
-    body = stack[stack.index("\n}\n", stack.index("locals {")) + 3 :]  # the locals block stays shared
+    # Every locals block stays shared (one copy of a local would be declared twice).
+    body = re.sub(r"^locals \{\n.*?^\}\n", "", stack[stack.index("\n}\n", stack.index("locals {")) + 3 :],
+                  flags=re.M | re.S)
 
     def copy(suffix: str) -> str:
         def rename(match: re.Match[str]) -> str:
