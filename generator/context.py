@@ -64,6 +64,7 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "db_engine_version": db.engine_version,
         "db_parameter_group_family": f"postgres{db.major_version}",
         "db_instance_class": db.instance_class,
+        "db_pgaudit_log": db.pgaudit_log,
         "db_allocated_storage": db.allocated_storage_gb,
         "db_max_allocated_storage": db.max_allocated_storage_gb,
         "db_backup_retention_period": db.backup_retention_days,

@@ -21,6 +21,9 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # An environment whose name says production is production unless the spec says otherwise
 # (and saying otherwise needs a waiver: see policy).
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
+# pgaudit.log statement classes (pgaudit README; RDS User Guide, "pgAudit parameter reference"),
+# comma-separated, each optionally excluded with a leading "-".
+PGAUDIT_CLASS = r"-?(ddl|function|misc_set|misc|read|role|write|all|none)"
 # The RDS master user, whose password RDS manages in Secrets Manager; the app has a user of its own.
 DB_MASTER_USERNAME = "dbadmin"
 
@@ -73,6 +76,11 @@ class Database:
     max_allocated_storage_gb: int = setting(
         "Upper bound for storage autoscaling in GiB; 0 turns storage autoscaling off.",
         0, minimum=0, maximum=65536)
+    pgaudit_log: str = setting(
+        "Statement classes pgaudit audits in every session (pgaudit.log): ddl, role, read, write, "
+        "function, misc, misc_set, all or none, comma-separated; read and write log the statement "
+        "text of every query, so audit PHI tables by object instead (README).", "ddl,role",
+        pattern=rf"{PGAUDIT_CLASS}(,{PGAUDIT_CLASS})*", example="ddl,role")
     engine_version: str = setting("PostgreSQL version: a major version (minor upgrades are automatic) "
                                   "or major.minor.", "16", pattern=r"1[3-9](\.[0-9]+)?", example="16")
 
