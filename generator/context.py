@@ -22,6 +22,15 @@ from .views import markdown_table, settings_rows
 COMPLIANCE = "HIPAA"
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
+# Every log type RDS for PostgreSQL exports to CloudWatch Logs (CreateDBInstance,
+# EnableCloudwatchLogsExports: "postgresql | upgrade | iam-db-auth-error"; hashicorp/aws validates
+# the names, internal/service/rds/consts.go); IAM database authentication is on, so its error log
+# is exported too.
+DB_LOG_EXPORTS = ("iam-db-auth-error", "postgresql", "upgrade")
+# The AWS APIs instances reach through interface VPC endpoints: Session Manager (ssm, ssmmessages,
+# ec2messages), the CloudWatch agent (logs, monitoring), and kms, secretsmanager, sts for the app.
+INTERFACE_ENDPOINT_SERVICES = ("ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm",
+                               "ssmmessages", "sts")
 # Target tracking's predefined metrics (EC2 Auto Scaling API, PredefinedMetricSpecification).
 SCALING_METRICS = {"cpu": "ASGAverageCPUUtilization", "requests": "ALBRequestCountPerTarget"}
 # aws_lb_target_group.name_prefix: 32 characters less the provider's 26-character unique suffix
@@ -42,7 +51,9 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "production": env.production,
         "vpc_cidr": env.vpc_cidr,
         "az_count": env.availability_zones,
-        "nat_gateway_count": env.availability_zones if env.nat_gateways == "per_az" else 1,
+        "internet_egress": env.internet_egress,
+        "nat_gateway_count": nat_gateway_count(env),
+        "interface_endpoints": env.interface_endpoints,
         "flow_logs_enabled": env.flow_logs,
         "log_retention_days": env.log_retention_days,
         "kms_deletion_window_days": env.kms_deletion_window_days,
@@ -140,8 +151,11 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
         "scanner_annotations": scanner_annotations(covered),
+        "trivy_annotations": trivy_annotations(covered),
         "compliance": COMPLIANCE,
         "db_master_username": DB_MASTER_USERNAME,
+        "db_log_exports": DB_LOG_EXPORTS,
+        "interface_endpoint_services": INTERFACE_ENDPOINT_SERVICES,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,

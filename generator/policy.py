@@ -40,6 +40,9 @@ PRODUCTION_RULES = {
     "flow_logs": Rule("flow_logs: true", lambda env: env.flow_logs),
     "log_retention": Rule(f"log_retention_days of at least {MIN_PRODUCTION_LOG_DAYS}",
                           lambda env: env.log_retention_days >= MIN_PRODUCTION_LOG_DAYS),
+    # Instances reach AWS through VPC endpoints; nothing in production talks to the internet.
+    "internet_egress": Rule("internet_egress: false", lambda env: not env.internet_egress),
+    "interface_endpoints": Rule("interface_endpoints: true", lambda env: env.interface_endpoints),
 }
 
 

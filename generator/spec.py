@@ -37,6 +37,10 @@ def _production_by_name(values: Mapping[str, Any]) -> bool:
     return named_like_production(values["name"])
 
 
+def _internet_egress_outside_production(values: Mapping[str, Any]) -> bool:
+    return not values["production"]
+
+
 def _nat_per_az_in_production(values: Mapping[str, Any]) -> str:
     return "per_az" if values["production"] else "single"
 
@@ -107,9 +111,17 @@ class Environment:
         "Hold the environment to the production rules (default: true when the name says production: "
         + ", ".join(PRODUCTION_NAMES) + ", or a name starting with one; saying false for such a name "
         "needs waivers.production).", derive=_production_by_name)
+    internet_egress: bool = setting(
+        "Let app instances reach the internet (HTTPS, through NAT gateways), beyond the AWS APIs they "
+        "reach through VPC endpoints (default: false in production, where it needs "
+        "waivers.internet_egress; true elsewhere).", derive=_internet_egress_outside_production)
     nat_gateways: Literal["single", "per_az"] = setting(
-        "One shared NAT gateway, or one per availability zone (default: per_az in production).",
-        derive=_nat_per_az_in_production)
+        "With internet_egress: one shared NAT gateway, or one per availability zone (default: per_az in "
+        "production). Without it there are none.", derive=_nat_per_az_in_production)
+    interface_endpoints: bool = setting(
+        "Interface VPC endpoints (ssm, ssmmessages, ec2messages, logs, monitoring, kms, secretsmanager, "
+        "sts) in every zone, so instances reach those AWS APIs privately; each costs by the hour. "
+        "Turning them off needs internet_egress, and in production waivers.interface_endpoints.", True)
     ami_id: str | None = setting(
         "AMI the environment's instances run, pinned: a new image reaches the group only when this "
         "changes (default: Amazon Linux 2023 for the instance type's architecture, resolved by EC2 "
