@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from .hcl import hcl_literal
 from .invariants import SUBNET_NEWBITS
-from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations
+from .policy import PRODUCTION_RULES, derived_settings, ledger_rows, scanner_annotations, trivy_annotations
 from .regions import ELB_ACCOUNT_REGIONS
 from .spec import DB_MASTER_USERNAME, Environment, Spec
 from .views import markdown_table, settings_rows
@@ -83,6 +83,13 @@ def environment_settings(env: Environment) -> dict[str, object]:
         "db_deletion_protection": db.deletion_protection,
         **derived_settings(env),
     }
+
+
+def nat_gateway_count(env: Environment) -> int:
+    """NAT gateways exist only for internet egress: one per zone, or one the zones share."""
+    if not env.internet_egress:
+        return 0
+    return env.availability_zones if env.nat_gateways == "per_az" else 1
 
 
 def app_delivered(env: Environment) -> bool:
@@ -167,7 +174,8 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
     }
 
 
-LEDGER_HEADER = ["check", "environments", "why it does not apply, or is accepted", "what compensates",
+LEDGER_HEADER = ["Checkov", "Trivy", "what the check asks", "environments", "why it does not apply, or is accepted",
+                 "what compensates",
                  "where tapgen enforces production"]
 
 
