@@ -31,6 +31,13 @@ DB_LOG_EXPORTS = ("iam-db-auth-error", "postgresql", "upgrade")
 # ec2messages), the CloudWatch agent (logs, monitoring), and kms, secretsmanager, sts for the app.
 INTERFACE_ENDPOINT_SERVICES = ("ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm",
                                "ssmmessages", "sts")
+# Hourly list prices in US dollars, before data processing: a NAT gateway (Amazon VPC pricing) and
+# an interface endpoint in one zone (AWS PrivateLink pricing). The research behind them could not
+# confirm the figures on AWS's own pages (third-party copies of us-east-1 prices); out/README.md
+# says so. A gateway endpoint (S3) costs nothing.
+NAT_GATEWAY_USD_PER_HOUR = 0.045
+INTERFACE_ENDPOINT_USD_PER_HOUR = 0.01
+HOURS_PER_MONTH = 730
 # Target tracking's predefined metrics (EC2 Auto Scaling API, PredefinedMetricSpecification).
 SCALING_METRICS = {"cpu": "ASGAverageCPUUtilization", "requests": "ALBRequestCountPerTarget"}
 # aws_lb_target_group.name_prefix: 32 characters less the provider's 26-character unique suffix
@@ -90,6 +97,20 @@ def nat_gateway_count(env: Environment) -> int:
     if not env.internet_egress:
         return 0
     return env.availability_zones if env.nat_gateways == "per_az" else 1
+
+
+def private_access_cost_rows(spec: Spec) -> list[list[str]]:
+    """out/README.md's table: what each environment's NAT gateways and interface endpoints cost by
+    the hour, at NAT_GATEWAY_USD_PER_HOUR and INTERFACE_ENDPOINT_USD_PER_HOUR."""
+    rows = []
+    for name, env in spec.environments.items():
+        nat = nat_gateway_count(env)
+        endpoints = len(INTERFACE_ENDPOINT_SERVICES) * env.availability_zones if env.interface_endpoints else 0
+        hourly = nat * NAT_GATEWAY_USD_PER_HOUR + endpoints * INTERFACE_ENDPOINT_USD_PER_HOUR
+        rows.append([name, "yes" if env.internet_egress else "no", str(nat),
+                     f"{endpoints} ({len(INTERFACE_ENDPOINT_SERVICES)} x {env.availability_zones} zones)"
+                     if endpoints else "0", f"${hourly:.3f}", f"${hourly * HOURS_PER_MONTH:.2f}"])
+    return rows
 
 
 def app_delivered(env: Environment) -> bool:
@@ -169,6 +190,11 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "backend": _backend(spec),
         "settings_table": markdown_table(*settings_rows(spec)),
         "ledger_table": ledger_table(spec.environments),
+        "private_access_table": markdown_table(
+            ["environment", "internet egress", "NAT gateways", "interface endpoints (services x zones)",
+             "per hour", f"per month ({HOURS_PER_MONTH} h)"], private_access_cost_rows(spec)),
+        "nat_gateway_usd_per_hour": NAT_GATEWAY_USD_PER_HOUR,
+        "interface_endpoint_usd_per_hour": INTERFACE_ENDPOINT_USD_PER_HOUR,
         "app_delivery_table": markdown_table(["environment", "app delivered by", "Auto Scaling health checks"],
                                              app_delivery_rows(spec)),
     }
