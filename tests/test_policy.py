@@ -5,8 +5,13 @@ from dataclasses import replace
 import pytest
 
 from generator.loader import load_spec
-from generator.policy import (PRODUCTION_RULES, SCANNER_EXCEPTIONS, derived_settings, scanner_annotations,
-                              trivy_annotations)
+from generator.policy import (
+    PRODUCTION_RULES,
+    SCANNER_EXCEPTIONS,
+    derived_settings,
+    scanner_annotations,
+    trivy_annotations,
+)
 
 from .helpers import STANDARD_SPEC
 
