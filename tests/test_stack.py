@@ -783,15 +783,19 @@ def test_instances_reach_aws_through_vpc_endpoints(case, environment):
     assert (interface["vpc_endpoint_type"], interface["private_dns_enabled"]) == ("Interface", True)
     assert interface["service_name"] == "com.amazonaws.${var.aws_region}.${each.key}"
     assert interface["subnet_ids"] == "${[for s in aws_subnet.app : s.id]}"
-    assert interface["security_group_ids"] == ["${aws_security_group.vpc_endpoints.id}"]
-    # The endpoints' group admits 443 from the app group only, and sends nothing.
+    assert interface["security_group_ids"] == ["${aws_security_group.vpc_endpoints[0].id}"]
+    # The endpoints' group admits 443 from the app group only, and sends nothing; it and its rules
+    # exist only with the endpoints (a group attached to nothing is Checkov's CKV2_AWS_5).
     ingress = [r for r in resources(stack, "aws_vpc_security_group_ingress_rule").values()
-               if r["security_group_id"] == "${aws_security_group.vpc_endpoints.id}"]
+               if r["security_group_id"] == "${aws_security_group.vpc_endpoints[0].id}"]
     assert [(r["from_port"], r["to_port"], r["referenced_security_group_id"]) for r in ingress] == [
         (443, 443, "${aws_security_group.app.id}")]
     egress = resources(stack, "aws_vpc_security_group_egress_rule")
-    assert not [r for r in egress.values() if r["security_group_id"] == "${aws_security_group.vpc_endpoints.id}"]
-    assert egress["app_to_endpoints"]["referenced_security_group_id"] == "${aws_security_group.vpc_endpoints.id}"
+    assert not [r for r in egress.values() if "vpc_endpoints" in r["security_group_id"]]
+    assert egress["app_to_endpoints"]["referenced_security_group_id"] == "${aws_security_group.vpc_endpoints[0].id}"
+    counts = [resource(stack, "aws_security_group", "vpc_endpoints")["count"], ingress[0]["count"],
+              egress["app_to_endpoints"]["count"]]
+    assert counts == [int(env.interface_endpoints)] * 3
     assert egress["app_to_s3"]["prefix_list_id"] == "${aws_vpc_endpoint.s3.prefix_list_id}"
 
 
