@@ -73,7 +73,7 @@ def prepare(spec: str, out: Path, work: Path) -> dict[str, Tally]:
     the folders relative to ``work``."""
     if not any(out.glob("*.tf")):
         raise ScanError(f"{out}/ holds no .tf files; run `make render` first")
-    # One directory to scan (see scan_checkov()); only the .tf files, never out/.terraform/ and its modules.
+    # Only the .tf files, never out/.terraform/ and its modules.
     (work / OUT_COPY).mkdir(parents=True)
     for tf in out.glob("*.tf"):
         shutil.copy2(tf, work / OUT_COPY)
@@ -105,43 +105,54 @@ def unscanned_is_an_error(scanner: str, tallies: dict[str, Tally]) -> dict[str, 
     return tallies
 
 
-def scan_checkov(checkov: str, root: Path, tallies: dict[str, Tally]) -> dict[str, Tally]:
-    """Run Checkov (an absolute path: it runs in ``root``) once over ``root``; count each result
-    in the Tally of its folder.
-
-    One run over the parent instead of one per directory: start-up is most of Checkov's cost, and
-    repeating -d is no alternative, as Checkov 3 then scans the first directory N times
-    (bridgecrewio/checkov#7327). Directories scanned together are still evaluated apart: each
-    one's counts are those of a run of its own.
-    """
-    root = root.resolve()
-    command = [checkov, "--directory", str(root), "--framework", "terraform", "--output", "json",
-               "--skip-download", "--download-external-modules", "false",
-               # Exit 0 whatever the findings, so a non-zero exit means Checkov itself failed.
-               "--soft-fail"]  # Not --quiet: it drops the passed checks counted below.
+def run_json(scanner: str, command: list[str], root: Path, environment: dict[str, str] | None = None):
+    """Run a scanner in ``root`` (so that no config file of the caller's applies); return its
+    JSON report and its log (stderr). A scanner that fails, or prints no JSON, is a ScanError."""
     try:
-        # Run in root so that no .checkov.yaml of the caller's can skip checks.
-        done = subprocess.run(command, capture_output=True, text=True, cwd=root)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=root, env=environment)
     except OSError as error:
-        raise ScanError(f"cannot run Checkov ({error}); run `make install-scan`") from None
+        raise ScanError(f"cannot run {scanner} ({error}); run `make install-scan`") from None
     try:
         report = json.loads(done.stdout) if done.returncode == 0 else None
     except json.JSONDecodeError:
         report = None
     if not isinstance(report, (dict, list)):
         output = (done.stderr.strip() or done.stdout.strip() or "(no output)")[-2000:]
-        raise ScanError(f"Checkov failed (exit {done.returncode}):\n{output}")
-    # Several frameworks give a list of reports; with nothing to scan Checkov gives no report.
-    reports = [r for r in (report if isinstance(report, list) else [report]) if "results" in r]
-    results = reports[0]["results"] if reports else {}
-    if results.get("parsing_errors"):
-        raise ScanError(f"Checkov could not parse: {', '.join(results['parsing_errors'])}")
+        raise ScanError(f"{scanner} failed (exit {done.returncode}):\n{output}")
+    return report, done.stderr
 
-    for check in results.get("passed_checks", []):
+
+def scan_checkov(checkov: str, root: Path, tallies: dict[str, Tally]) -> dict[str, Tally]:
+    """Run Checkov (an absolute path: it runs in ``root``) over ``root``'s copy of out/ and, in a
+    second run, over all the resolved copies; count each result in the Tally of its folder.
+
+    One run for all the resolved copies instead of one per directory: start-up is most of
+    Checkov's cost, and repeating -d is no alternative, as Checkov 3 then scans the first
+    directory N times (bridgecrewio/checkov#7327). Directories scanned together are still
+    evaluated apart, except that Checkov links a reference such as aws_x.y[0].id in one directory
+    to an aws_x.y of another whose count it cannot resolve, as out/'s: so out/ runs on its own.
+    """
+    root = root.resolve()
+    results: dict[str, list] = {}
+    for folder in sorted({key.split("/")[0] for key in tallies}):
+        command = [checkov, "--directory", str(root / folder), "--framework", "terraform", "--output", "json",
+                   "--skip-download", "--download-external-modules", "false",
+                   # Exit 0 whatever the findings, so a non-zero exit means Checkov itself failed.
+                   "--soft-fail"]  # Not --quiet: it drops the passed checks counted below.
+        report, _ = run_json("Checkov", command, root)  # in root: no .checkov.yaml of the caller's skips checks
+        # Several frameworks give a list of reports; with nothing to scan Checkov gives no report.
+        reports = [r for r in (report if isinstance(report, list) else [report]) if "results" in r]
+        found = reports[0]["results"] if reports else {}
+        if found.get("parsing_errors"):
+            raise ScanError(f"Checkov could not parse: {', '.join(found['parsing_errors'])}")
+        for outcome in ("passed_checks", "skipped_checks", "failed_checks"):
+            results.setdefault(outcome, []).extend(found.get(outcome, []))
+
+    for check in results["passed_checks"]:
         owner(tallies, root, check["file_abs_path"]).passed += 1
-    for check in results.get("skipped_checks", []):
+    for check in results["skipped_checks"]:
         owner(tallies, root, check["file_abs_path"]).skipped += 1
-    for check in results.get("failed_checks", []):
+    for check in results["failed_checks"]:
         owner(tallies, root, check["file_abs_path"]).failed.append(
             f"{check['check_id']} {check['resource']} ({Path(check['file_path']).name}:"
             f"{check['file_line_range'][0]}): {check['check_name']}")
@@ -158,17 +169,9 @@ def scan_trivy(trivy: str, root: Path, tallies: dict[str, Tally]) -> dict[str, T
         command = [trivy, "config", "--format", "json", "--exit-code", "0",
                    "--misconfig-scanners", "terraform", "--skip-check-update", "--cache-dir", cache,
                    "--config", "", "--ignorefile", "", "--disable-telemetry", "--skip-version-check", str(root)]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, cwd=root, env=environment)
-        except OSError as error:
-            raise ScanError(f"cannot run Trivy ({error}); run `make install-scan`") from None
-    try:
-        report = json.loads(done.stdout) if done.returncode == 0 else None
-    except json.JSONDecodeError:
-        report = None
+        report, log = run_json("Trivy", command, root, environment)
     if not isinstance(report, dict):
-        output = (done.stderr.strip() or done.stdout.strip() or "(no output)")[-2000:]
-        raise ScanError(f"Trivy failed (exit {done.returncode}):\n{output}")
+        raise ScanError(f"Trivy printed no report: {str(report)[:200]}")
 
     for result in report.get("Results") or []:
         tally = owner(tallies, root, result["Target"])
@@ -179,7 +182,7 @@ def scan_trivy(trivy: str, root: Path, tallies: dict[str, Tally]) -> dict[str, T
                 tally.failed.append(f"{finding['ID']} {cause.get('Resource', '?')} "
                                     f"({Path(result['Target']).name}:{cause.get('StartLine', '?')}): "
                                     f"{finding['Title']}")
-    for file in TRIVY_IGNORED.findall(done.stderr):
+    for file in TRIVY_IGNORED.findall(log):
         owner(tallies, root, file).skipped += 1
     return unscanned_is_an_error("Trivy", tallies)
 
