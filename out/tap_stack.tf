@@ -869,7 +869,10 @@ resource "aws_security_group" "db" {
   }
 }
 
+# Only where the environment has interface endpoints: a group attached to nothing is a finding.
 resource "aws_security_group" "vpc_endpoints" {
+  count = local.settings.interface_endpoints ? 1 : 0
+
   name_prefix = "${local.name_prefix}-vpce-"
   description = "Interface VPC endpoints: HTTPS from app instances only, no egress"
   vpc_id      = aws_vpc.this.id
@@ -933,12 +936,14 @@ resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
 # AWS APIs through the interface endpoints, and S3 through its gateway endpoint (the prefix list
 # of S3's addresses in the region).
 resource "aws_vpc_security_group_egress_rule" "app_to_endpoints" {
+  count = local.settings.interface_endpoints ? 1 : 0
+
   security_group_id            = aws_security_group.app.id
   description                  = "HTTPS to the interface VPC endpoints (AWS APIs)"
   ip_protocol                  = "tcp"
   from_port                    = 443
   to_port                      = 443
-  referenced_security_group_id = aws_security_group.vpc_endpoints.id
+  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
 
   tags = { Name = "${local.name_prefix}-app-to-endpoints" }
 }
@@ -993,7 +998,9 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_app" {
-  security_group_id            = aws_security_group.vpc_endpoints.id
+  count = local.settings.interface_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.vpc_endpoints[0].id
   description                  = "HTTPS from app instances"
   ip_protocol                  = "tcp"
   from_port                    = 443
@@ -1069,7 +1076,7 @@ resource "aws_vpc_endpoint" "interface" {
   service_name        = "com.amazonaws.${var.aws_region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = [for s in aws_subnet.app : s.id]
-  security_group_ids  = [aws_security_group.vpc_endpoints.id]
+  security_group_ids  = [aws_security_group.vpc_endpoints[0].id]
   private_dns_enabled = true
 
   tags = { Name = "${local.name_prefix}-${each.key}" }
