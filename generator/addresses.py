@@ -54,6 +54,29 @@ DESTROYED: tuple[Dropped, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class RenamedLocal:
+    """A local tapgen renamed: no state depends on it, but the impact report compares the old
+    output's expressions with the new ones, and a rename alone must not read as a change."""
+
+    old: str
+    new: str
+    version: str
+
+
+RENAMED_LOCALS: tuple[RenamedLocal, ...] = (
+    RenamedLocal("env", "settings", "0.2.0"),  # the selected workspace's settings
+)
+
+
+def with_current_local_names(text: str) -> str:
+    """Terraform text of an earlier version with its renamed locals called as they are now."""
+    for rename in RENAMED_LOCALS:
+        text = re.sub(rf"(?<![\w.])local\.{re.escape(rename.old)}\b", f"local.{rename.new}", text)
+        text = re.sub(rf"^(\s*){re.escape(rename.old)}(\s*)=", rf"\g<1>{rename.new}\g<2>=", text, flags=re.M)
+    return text
+
+
 def generated_addresses(texts: Iterable[str]) -> set[str]:
     """The resource addresses declared in Terraform texts (``type.name``, without instance keys)."""
     return {f"{kind}.{name}" for text in texts for kind, name in _RESOURCE_HEADER.findall(text)}

@@ -33,7 +33,7 @@ class Control:
     what: str  # what it does, for the auditor
     addresses: tuple[str, ...]  # the resources (and data sources) in the stack that implement it
     checkov: tuple[str, ...] = ()  # Checkov checks that verify it on those resources
-    trivy: tuple[str, ...] = ()  # Trivy checks that verify it: to be filled in with the Trivy scan
+    trivy: tuple[str, ...] = ()  # Trivy checks (IDs as Trivy 0.76 reports them) that verify it
     present: Callable[[Environment], bool] = _always  # the environments that have it
     detail: Callable[[Environment], str] = _yes  # what it is in an environment that has it
 
@@ -47,7 +47,10 @@ class Safeguard:
     rules: tuple[str, ...]  # production rules whose waiver weakens it
 
     def weakened_by(self, exception: ScannerException) -> bool:
-        return any(exception.address in c.addresses and exception.checkov in c.checkov for c in self.controls)
+        """Whether an accepted finding is one of the checks of a control, on one of its resources."""
+        return any((exception.address in c.addresses and exception.checkov in c.checkov)
+                   or (exception.trivy_address in c.addresses and set(exception.trivy) & set(c.trivy))
+                   for c in self.controls)
 
 
 def _trail(env: Environment) -> bool:
@@ -71,8 +74,9 @@ def _dr(env: Environment) -> bool:
 
 
 _KEY_POLICIES = ("data.aws_iam_policy_document.kms_data", "data.aws_iam_policy_document.kms_logs",
+                 "data.aws_iam_policy_document.kms_administration", "data.aws_iam_policy_document.kms_database_logs",
                  "data.aws_iam_policy_document.kms_audit", "data.aws_iam_policy_document.kms_account")
-_KEYS = ("aws_kms_key.data", "aws_kms_key.logs", "aws_kms_key.audit", "aws_kms_key.backup")
+_KEYS = ("aws_kms_key.data", "aws_kms_key.logs", "aws_kms_key.database_logs", "aws_kms_key.audit", "aws_kms_key.backup")
 
 SAFEGUARDS = (
     Safeguard(
@@ -82,7 +86,7 @@ SAFEGUARDS = (
         (
             Control("Database sign-in with IAM database authentication (one identity per person or role); "
                     "the master password managed by RDS in Secrets Manager, never in code",
-                    ("aws_db_instance.this",), ("CKV_AWS_161", "CKV_AWS_17")),
+                    ("aws_db_instance.this",), ("CKV_AWS_161", "CKV_AWS_17"), trivy=('AWS-0176',)),
             Control("Three network tiers: the database reachable only from the app tier's security group, "
                     "with no route out; the app tier only from the load balancer; no public IPs; the "
                     "default security group admits nothing",
@@ -90,19 +94,19 @@ SAFEGUARDS = (
                      "aws_vpc_security_group_ingress_rule.db_from_app",
                      "aws_vpc_security_group_ingress_rule.app_from_alb", "aws_route_table.database",
                      "aws_subnet.app", "aws_subnet.database", "aws_launch_template.app"),
-                    ("CKV_AWS_23", "CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_130", "CKV_AWS_88", "CKV2_AWS_12")),
+                    ("CKV_AWS_23", "CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_130", "CKV_AWS_88", "CKV2_AWS_12"), trivy=('AWS-0104', 'AWS-0107', 'AWS-0164', 'AWS-0180', 'AWS-0099', 'AWS-0124')),
             Control("Encryption at rest with customer-managed keys that rotate: the database, its Performance "
                     "Insights and master secret, EBS volumes, log groups, the alarm topic, the trail's log "
                     "files, the backup vaults",
                     ("aws_kms_key.data", "aws_kms_key.logs", "aws_kms_key.audit", "aws_kms_key.backup",
                      "aws_db_instance.this", "aws_launch_template.app", "aws_cloudwatch_log_group.this",
                      "aws_cloudwatch_log_group.audit", "aws_sns_topic.alarms", "aws_backup_vault.this"),
-                    ("CKV_AWS_7", "CKV_AWS_16", "CKV_AWS_354", "CKV_AWS_158", "CKV_AWS_26", "CKV_AWS_166")),
+                    ("CKV_AWS_7", "CKV_AWS_16", "CKV_AWS_354", "CKV_AWS_158", "CKV_AWS_26", "CKV_AWS_166"), trivy=('AWS-0080', 'AWS-0078', 'AWS-0131', 'AWS-0017', 'AWS-0136')),
             Control("S3 log buckets encrypted at rest (SSE-S3 where the delivering service requires it)",
-                    ("aws_s3_bucket.alb_logs", "aws_s3_bucket.audit"), ("CKV_AWS_19", "CKV_AWS_145")),
+                    ("aws_s3_bucket.alb_logs", "aws_s3_bucket.audit"), ("CKV_AWS_19", "CKV_AWS_145"), trivy=('AWS-0132',)),
             Control("Key policies: administration stays with the account, use is granted through IAM; service "
                     "principals only with source conditions",
-                    (*_KEY_POLICIES, *_KEYS), ("CKV_AWS_33", "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356")),
+                    (*_KEY_POLICIES, *_KEYS), ("CKV_AWS_33", "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"), trivy=('AWS-0065',)),
             Control("Least-privilege service roles (instances: SSM and the CloudWatch agent only)",
                     ("aws_iam_role.app", "aws_iam_role.backup", "aws_iam_role.rds_monitoring"),
                     ("CKV_AWS_60", "CKV_AWS_61", "CKV_AWS_274")),
@@ -121,7 +125,7 @@ SAFEGUARDS = (
             Control("Every API call of the account (KMS included), in every region, by a CloudTrail trail with "
                     "log file validation, encrypted with its own key",
                     ("aws_cloudtrail.this", "aws_kms_key.audit", "aws_iam_role.cloudtrail"),
-                    ("CKV_AWS_67", "CKV_AWS_36", "CKV_AWS_35", "CKV_AWS_251", "CKV2_AWS_10", "CKV_AWS_252"),
+                    ("CKV_AWS_67", "CKV_AWS_36", "CKV_AWS_35", "CKV_AWS_251", "CKV2_AWS_10", "CKV_AWS_252"), trivy=('AWS-0014', 'AWS-0015', 'AWS-0016', 'AWS-0162'),
                     present=_trail, detail=lambda env: "its own trail"),
             Control("Recorded by the trail of the environment that shares its AWS account", (),
                     present=lambda env: env.audit.shared_trail is not None,
@@ -131,7 +135,7 @@ SAFEGUARDS = (
                     ("aws_s3_bucket.audit", "aws_s3_bucket_policy.audit", "aws_s3_bucket_versioning.audit",
                      "aws_s3_bucket_lifecycle_configuration.audit", "aws_cloudwatch_log_group.audit"),
                     ("CKV_AWS_18", "CKV_AWS_144", "CKV_AWS_145", "CKV_AWS_21", "CKV2_AWS_6", "CKV2_AWS_61",
-                     "CKV_AWS_338"),
+                     "CKV_AWS_338"), trivy=('AWS-0161', 'AWS-0163', 'AWS-0089', 'AWS-0090', 'AWS-0132', 'AWS-0017'),
                     present=_trail, detail=lambda env: (f"{env.audit.retention_days} days"
                                                         + (f", Object Lock {env.audit.object_lock}"
                                                            if env.production else ""))),
@@ -147,13 +151,13 @@ SAFEGUARDS = (
             Control("Database connections, disconnections and DDL logged, exported to encrypted log groups "
                     "kept log_retention_days",
                     ("aws_db_parameter_group.this", "aws_db_instance.this", "aws_cloudwatch_log_group.this"),
-                    ("CKV_AWS_129", "CKV2_AWS_30", "CKV_AWS_158", "CKV_AWS_66", "CKV_AWS_338"),
+                    ("CKV_AWS_129", "CKV2_AWS_30", "CKV_AWS_158", "CKV_AWS_66", "CKV_AWS_338"), trivy=('AWS-0017',),
                     detail=lambda env: f"{env.log_retention_days} days"),
             Control("Network traffic recorded by VPC flow logs", ("aws_flow_log.this", "aws_vpc.this"),
-                    ("CKV2_AWS_11",), present=lambda env: env.flow_logs),
+                    ("CKV2_AWS_11",), trivy=('AWS-0178',), present=lambda env: env.flow_logs),
             Control("Load balancer access logs, in a private, versioned, TLS-only bucket",
                     ("aws_lb.this", "aws_s3_bucket.alb_logs", "aws_s3_bucket_policy.alb_logs"),
-                    ("CKV_AWS_91", "CKV_AWS_21", "CKV2_AWS_6", "CKV_AWS_144", "CKV_AWS_145")),
+                    ("CKV_AWS_91", "CKV_AWS_21", "CKV2_AWS_6", "CKV_AWS_144", "CKV_AWS_145"), trivy=('AWS-0089', 'AWS-0090', 'AWS-0132')),
         ),
         ("production", "audit_trail", "audit_retention", "flow_logs", "log_retention"),
     ),
@@ -163,15 +167,15 @@ SAFEGUARDS = (
         "(c)(2) mechanism to authenticate electronic protected health information.",
         (
             Control("Trail log file validation: a changed or deleted log file is detectable",
-                    ("aws_cloudtrail.this",), ("CKV_AWS_36",), present=_trail),
+                    ("aws_cloudtrail.this",), ("CKV_AWS_36",), trivy=('AWS-0016',), present=_trail),
             Control("Object Lock on the trail's log files for audit.retention_days",
                     ("aws_s3_bucket_object_lock_configuration.audit",), present=_production_trail,
                     detail=lambda env: f"{env.audit.object_lock}, {env.audit.retention_days} days"),
             Control("Versioned log buckets keep every object",
                     ("aws_s3_bucket.alb_logs", "aws_s3_bucket_versioning.alb_logs", "aws_s3_bucket.audit",
-                     "aws_s3_bucket_versioning.audit"), ("CKV_AWS_21",)),
+                     "aws_s3_bucket_versioning.audit"), ("CKV_AWS_21",), trivy=('AWS-0090',)),
             Control("Database deletion protection, and a final snapshot on delete",
-                    ("aws_db_instance.this",), ("CKV_AWS_293",),
+                    ("aws_db_instance.this",), ("CKV_AWS_293",), trivy=('AWS-0177',),
                     present=lambda env: env.database.deletion_protection),
             Control("Vault Lock: no recovery point deleted or shortened before its retention ends",
                     ("aws_backup_vault_lock_configuration.this",), present=_production,
@@ -190,7 +194,7 @@ SAFEGUARDS = (
         "health information is the one claimed.",
         (
             Control("Database: IAM authentication, TLS-verified with a modern certificate authority",
-                    ("aws_db_instance.this",), ("CKV_AWS_161", "CKV_AWS_211")),
+                    ("aws_db_instance.this",), ("CKV_AWS_161", "CKV_AWS_211"), trivy=('AWS-0176',)),
             Control("Instances authenticate as their IAM role through IMDSv2 only; no SSH keys",
                     ("aws_launch_template.app", "aws_iam_instance_profile.app"), ("CKV_AWS_79", "CKV_AWS_341")),
             Control("Alarms on console sign-in failures and sign-in without MFA",
@@ -207,14 +211,22 @@ SAFEGUARDS = (
             Control("HTTPS only at the load balancer with a TLS 1.3 policy; HTTP answered with a redirect",
                     ("aws_lb_listener.https", "aws_lb_listener.http", "aws_lb.this",
                      "aws_vpc_security_group_ingress_rule.alb_http"),
-                    ("CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_74", "CKV2_AWS_20", "CKV_AWS_260")),
+                    ("CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_74", "CKV2_AWS_20", "CKV_AWS_260"), trivy=('AWS-0047', 'AWS-0054', 'AWS-0053')),
             Control("Malformed headers dropped at the load balancer; a web ACL attached by the platform team",
-                    ("aws_lb.this",), ("CKV_AWS_131", "CKV_AWS_328", "CKV2_AWS_28")),
+                    ("aws_lb.this",), ("CKV_AWS_131", "CKV_AWS_328", "CKV2_AWS_28"), trivy=('AWS-0052',)),
             Control("The database accepts TLS connections only (rds.force_ssl)", ("aws_db_parameter_group.this",)),
             Control("Buckets refuse requests without TLS, or below TLS 1.2",
                     ("aws_s3_bucket_policy.alb_logs", "aws_s3_bucket_policy.audit")),
+            Control("AWS APIs reached privately: an S3 gateway endpoint (reads through it, any other action only "
+                    "on this account's buckets) and interface endpoints with private DNS admitting HTTPS from "
+                    "the app tier only",
+                    ("aws_vpc_endpoint.s3", "data.aws_iam_policy_document.s3_endpoint"), ("CKV_AWS_283",),
+                    detail=lambda env: "gateway and interface" if env.interface_endpoints else "S3 gateway only"),
+            Control("Internet egress, where the spec allows it: HTTPS only, through NAT gateways",
+                    ("aws_vpc_security_group_egress_rule.app_https", "aws_nat_gateway.this"), trivy=("AWS-0104",),
+                    present=lambda env: env.internet_egress),
         ),
-        ("production",),
+        ("production", "internet_egress", "interface_endpoints"),
     ),
     Safeguard(
         "45 CFR 164.308(a)(1)(ii)(D)", "Information system activity review",
@@ -223,7 +235,7 @@ SAFEGUARDS = (
         (
             Control("Alarms to an encrypted SNS topic (subscribe the reviewers: alarm_email)",
                     ("aws_sns_topic.alarms", "aws_cloudwatch_metric_alarm.this", "aws_sns_topic_subscription.alarm_email"),
-                    ("CKV_AWS_26", "CKV_AWS_319")),
+                    ("CKV_AWS_26", "CKV_AWS_319"), trivy=('AWS-0095', 'AWS-0136')),
             Control("The audit alarms above, on the trail's events", ("aws_cloudwatch_metric_alarm.audit",),
                     ("CKV_AWS_319",), present=_trail),
         ),
@@ -235,7 +247,7 @@ SAFEGUARDS = (
         "protected health information.",
         (
             Control("RDS automated backups with point-in-time restore", ("aws_db_instance.this",),
-                    ("CKV_AWS_133",), detail=lambda env: f"{env.database.backup_retention_days} days"),
+                    ("CKV_AWS_133",), trivy=('AWS-0077',), detail=lambda env: f"{env.database.backup_retention_days} days"),
             Control("AWS Backup snapshots of the database into a vault under its own key",
                     ("aws_backup_plan.this", "aws_backup_selection.database", "aws_backup_vault.this",
                      "aws_kms_key.backup", "aws_iam_role.backup"), ("CKV_AWS_166",),
@@ -285,7 +297,7 @@ def sections(environments: Mapping[str, Environment]) -> list[dict[str, object]]
     result = []
     for safeguard in SAFEGUARDS:
         rows = [[control.what, ", ".join(control.addresses) or "-",
-                 ", ".join(control.checkov) or "-", ", ".join(control.trivy) or "(to be added)",
+                 ", ".join(control.checkov) or "-", ", ".join(control.trivy) or "-",
                  *(control.detail(env) if control.present(env) else "-" for env in environments.values())]
                 for control in safeguard.controls]
         # Findings that differ only in their check or block share a line.
@@ -296,8 +308,8 @@ def sections(environments: Mapping[str, Environment]) -> list[dict[str, object]]
             if where:
                 key = (", ".join(where), exception.title, exception.reason_for(where), exception.compensation(where))
                 checks, addresses = findings.setdefault(key, ([], []))
-                checks.extend(c for c in [exception.checkov] if c not in checks)
-                addresses.extend(a for a in [exception.address] if a not in addresses)
+                checks.extend(c for c in [exception.checkov, *exception.trivy] if c and c not in checks)
+                addresses.extend(a for a in [exception.address, exception.trivy_address] if a not in addresses)
         weakened = [f"{names}: {', '.join(checks)} ({title}) accepted on {', '.join(addresses)}: {reason}; "
                     f"compensated by: {compensation}"
                     for (names, title, reason, compensation), (checks, addresses) in findings.items()]

@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from . import __version__, addresses
 from .audit import METRIC_FILTERS
 from .compliance import sections
-from .hcl import hcl_literal, hcl_value
+from .hcl import hcl_key, hcl_literal, hcl_value
 from .invariants import SUBNET_NEWBITS
-from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations
+from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations, trivy_annotations
 from .recovery import objectives_table
 from .regions import ELB_ACCOUNT_REGIONS
 from .spec import DB_MASTER_USERNAME, Environment, Spec
@@ -26,6 +26,22 @@ from .views import markdown_table, settings_rows
 COMPLIANCE = "HIPAA"
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default"
 SUBNET_TIERS = ("public", "app", "database")
+# Every log type RDS for PostgreSQL exports to CloudWatch Logs (CreateDBInstance,
+# EnableCloudwatchLogsExports: "postgresql | upgrade | iam-db-auth-error"; hashicorp/aws validates
+# the names, internal/service/rds/consts.go); IAM database authentication is on, so its error log
+# is exported too.
+DB_LOG_EXPORTS = ("iam-db-auth-error", "postgresql", "upgrade")
+# The AWS APIs instances reach through interface VPC endpoints: Session Manager (ssm, ssmmessages,
+# ec2messages), the CloudWatch agent (logs, monitoring), and kms, secretsmanager, sts for the app.
+INTERFACE_ENDPOINT_SERVICES = ("ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm",
+                               "ssmmessages", "sts")
+# Hourly list prices in US dollars, before data processing: a NAT gateway (Amazon VPC pricing) and
+# an interface endpoint in one zone (AWS PrivateLink pricing). The research behind them could not
+# confirm the figures on AWS's own pages (third-party copies of us-east-1 prices); out/README.md
+# says so. A gateway endpoint (S3) costs nothing.
+NAT_GATEWAY_USD_PER_HOUR = 0.045
+INTERFACE_ENDPOINT_USD_PER_HOUR = 0.01
+HOURS_PER_MONTH = 730
 # Target tracking's predefined metrics (EC2 Auto Scaling API, PredefinedMetricSpecification).
 SCALING_METRICS = {"cpu": "ASGAverageCPUUtilization", "requests": "ALBRequestCountPerTarget"}
 # aws_lb_target_group.name_prefix: 32 characters less the provider's 26-character unique suffix
@@ -53,7 +69,9 @@ def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dic
         "assume_role_arn": env.assume_role_arn,
         "vpc_cidr": env.vpc_cidr,
         "az_count": env.availability_zones,
-        "nat_gateway_count": env.availability_zones if env.nat_gateways == "per_az" else 1,
+        "internet_egress": env.internet_egress,
+        "nat_gateway_count": nat_gateway_count(env),
+        "interface_endpoints": env.interface_endpoints,
         "flow_logs_enabled": env.flow_logs,
         "log_retention_days": env.log_retention_days,
         "kms_deletion_window_days": env.kms_deletion_window_days,
@@ -75,6 +93,7 @@ def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dic
         "db_engine_version": db.engine_version,
         "db_parameter_group_family": f"postgres{db.major_version}",
         "db_instance_class": db.instance_class,
+        "db_pgaudit_log": db.pgaudit_log,
         "db_allocated_storage": db.allocated_storage_gb,
         "db_max_allocated_storage": db.max_allocated_storage_gb,
         "db_backup_retention_period": db.backup_retention_days,
@@ -96,6 +115,27 @@ def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dic
         "restore_testing_schedule": backup.restore_testing_schedule,
         **derived_settings(env),
     }
+
+
+def nat_gateway_count(env: Environment) -> int:
+    """NAT gateways exist only for internet egress: one per zone, or one the zones share."""
+    if not env.internet_egress:
+        return 0
+    return env.availability_zones if env.nat_gateways == "per_az" else 1
+
+
+def private_access_cost_rows(spec: Spec) -> list[list[str]]:
+    """out/README.md's table: what each environment's NAT gateways and interface endpoints cost by
+    the hour, at NAT_GATEWAY_USD_PER_HOUR and INTERFACE_ENDPOINT_USD_PER_HOUR."""
+    rows = []
+    for name, env in spec.environments.items():
+        nat = nat_gateway_count(env)
+        endpoints = len(INTERFACE_ENDPOINT_SERVICES) * env.availability_zones if env.interface_endpoints else 0
+        hourly = nat * NAT_GATEWAY_USD_PER_HOUR + endpoints * INTERFACE_ENDPOINT_USD_PER_HOUR
+        rows.append([name, "yes" if env.internet_egress else "no", str(nat),
+                     f"{endpoints} ({len(INTERFACE_ENDPOINT_SERVICES)} x {env.availability_zones} zones)"
+                     if endpoints else "0", f"${hourly:.3f}", f"${hourly * HOURS_PER_MONTH:.2f}"])
+    return rows
 
 
 def app_delivered(env: Environment) -> bool:
@@ -171,10 +211,16 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "waivers": {name: [f"Waived production rule {rule} ({WAIVABLE_RULES[rule]}): {reason}"
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
-        "scanner_annotations": scanner_annotations(covered),
+        "scanner_annotations": scanner_annotations(covered, keyed=resolved is None),
         "audit_metric_filters": METRIC_FILTERS,
+        "trivy_annotations": trivy_annotations(covered, keyed=resolved is None),
         "compliance": COMPLIANCE,
         "db_master_username": DB_MASTER_USERNAME,
+        "db_log_exports": DB_LOG_EXPORTS,
+        # Keys padded as terraform fmt aligns the log group map's "=" (the app's group first).
+        "log_group_keys": {purpose: hcl_key(purpose).ljust(max(len(hcl_key(p)) for p in ("app", *DB_LOG_EXPORTS)))
+                           for purpose in ("app", *DB_LOG_EXPORTS)},
+        "interface_endpoint_services": INTERFACE_ENDPOINT_SERVICES,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
@@ -185,6 +231,11 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "moved": addresses.MOVED,
         "removed": addresses.REMOVED,
         "ledger_table": ledger_table(spec.environments),
+        "private_access_table": markdown_table(
+            ["environment", "internet egress", "NAT gateways", "interface endpoints (services x zones)",
+             "per hour", f"per month ({HOURS_PER_MONTH} h)"], private_access_cost_rows(spec)),
+        "nat_gateway_usd_per_hour": NAT_GATEWAY_USD_PER_HOUR,
+        "interface_endpoint_usd_per_hour": INTERFACE_ENDPOINT_USD_PER_HOUR,
         "app_delivery_table": markdown_table(["environment", "app delivered by", "Auto Scaling health checks"],
                                              app_delivery_rows(spec)),
         "recovery_table": markdown_table(*objectives_table(covered, spec.project)),
@@ -197,7 +248,8 @@ def trail_shared_by(spec: Spec, name: str) -> list[str]:
     return [other for other, env in spec.environments.items() if env.audit.shared_trail == name]
 
 
-LEDGER_HEADER = ["check", "environments", "why it does not apply, or is accepted", "what compensates",
+LEDGER_HEADER = ["Checkov", "Trivy", "what the check asks", "environments", "why it does not apply, or is accepted",
+                 "what compensates",
                  "where tapgen enforces production"]
 
 

@@ -60,9 +60,16 @@ def hcl_literal(value: object) -> str:
     return hcl_heredoc(value) if isinstance(value, str) else hcl_value(value)
 
 
+# Comment directives of the scanners: Checkov's "checkov:skip=" (and its old "bridgecrew:"), Trivy's
+# "trivy:ignore:" (and its old "tfsec:"). Text from a spec must never form one.
+_SCANNER_DIRECTIVE = re.compile(r"\b(checkov|bridgecrew|trivy|tfsec)(?=:)", re.IGNORECASE)
+
+
 def hcl_comment(text: str) -> str:
-    """Text safe to place after ``#``: one line, with control and invisible characters escaped."""
-    return visible(text)
+    """Text safe to place after ``#``: one line, with control and invisible characters escaped,
+    and no scanner directive (a space breaks each: ``trivy :ignore``), so that spec text such as a
+    waiver's reason cannot skip a check."""
+    return _SCANNER_DIRECTIVE.sub(r"\1 ", visible(text))
 
 
 def hcl_key(key: str) -> str:

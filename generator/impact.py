@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from . import addresses
 from .checks import references, setting_references
 from .errors import Problem, TapgenError
 from .stack import Block, Stack
@@ -276,7 +277,8 @@ def _outputs(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[_Outp
     """Both versions of the directory; the top-level blocks they share are parsed once."""
     shared, old_only, new_only = {}, {}, {}
     for name in dict.fromkeys([*before, *after]):
-        old_pieces = Counter(m.group() for m in _PIECE.finditer(before.get(name, "")))
+        old_text = addresses.with_current_local_names(before.get(name, ""))
+        old_pieces = Counter(m.group() for m in _PIECE.finditer(old_text))
         new_pieces = Counter(m.group() for m in _PIECE.finditer(after.get(name, "")))
         for target, pieces in ((shared, old_pieces & new_pieces), (old_only, old_pieces - new_pieces),
                                (new_only, new_pieces - old_pieces)):
@@ -459,8 +461,10 @@ def _endangered(new: _Output, setting: str, effects: tuple[Effect, ...]) -> tupl
 def _template_effects(old: _Output, new: _Output) -> tuple[Effect, ...]:
     """What tapgen's own changes (a new version) do in every environment: resources it no longer
     generates, ForceNew arguments it writes differently, locals it defines differently."""
-    effects = [Effect(address, "destroyed", "tapgen no longer generates it, and no moved or removed "
-                      "block says where it went")
+    on_purpose = {entry.address: entry for entry in addresses.DESTROYED}
+    effects = [Effect(address, "destroyed", f"tapgen {on_purpose[address].version} stops generating it on "
+                      f"purpose: {on_purpose[address].why}" if address in on_purpose else
+                      "tapgen no longer generates it, and no moved or removed block says where it went")
                for address in old.resources if address not in new.resources and address not in new.history]
     for address, block in new.resources.items():
         before = old.resources.get(address)
@@ -472,10 +476,25 @@ def _template_effects(old: _Output, new: _Output) -> tuple[Effect, ...]:
                                       "differently, and that forces a new resource"))
                 break
     redefined = {f"local.{name}" for name, value in new.locals.items()
-                 if name not in ("environments", PROJECT) and old.locals.get(name) != value}
+                 if name not in ("environments", PROJECT) and old.locals.get(name) != value
+                 and not _only_gains_entries(old.locals.get(name), value)}
     listed = {effect.address for effect in effects}
     effects += [effect for effect in _effects(new, redefined, decreased=False) if effect.address not in listed]
     return tuple(effects)
+
+
+# One `key = "text"` entry of an object literal, as python-hcl2 writes expressions back.
+_ENTRY = re.compile(r'(?<=[{,] )("?[A-Za-z_][\w-]*"?) = ("(?:[^"\\]|\\.)*")(?=[,}])')
+
+
+def _only_gains_entries(old: object, new: object) -> bool:
+    """Whether a local's new expression is its old one with object entries added and none changed:
+    a for_each over it creates the new instances and leaves the others as they are."""
+    if not (isinstance(old, str) and isinstance(new, str)):
+        return False
+    before, after = dict(_ENTRY.findall(old)), dict(_ENTRY.findall(new))
+    kept = all(after.get(key) == value for key, value in before.items())
+    return bool(before) and kept and _ENTRY.sub("", old).replace(", ", "") == _ENTRY.sub("", new).replace(", ", "")
 
 
 def _change_lines(change: SettingChange) -> list[str]:
@@ -487,11 +506,11 @@ def _change_lines(change: SettingChange) -> list[str]:
     grouped: dict[tuple[str, str, bool], list[str]] = {}
     for effect in change.effects:
         grouped.setdefault((effect.action, effect.why, effect.loses_data), []).append(effect.address)
-    for (action, why, loses), addresses in sorted(grouped.items(), key=lambda item: not item[0][2]):
+    for (action, why, loses), names in sorted(grouped.items(), key=lambda item: not item[0][2]):
         label = f"{action.upper()}, DATA LOST" if loses and action != "at risk" else action
         if loses and action == "at risk":
             label = "AT RISK, STATEFUL"
-        lines.append(f"      {label}: {', '.join(addresses)} ({why})")
+        lines.append(f"      {label}: {', '.join(names)} ({why})")
     if change.note:
         lines.append(f"      note: {change.note}")
     return lines

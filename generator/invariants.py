@@ -192,6 +192,10 @@ def _env_rules(path: str, env: Environment):
         yield (f"{path}.ami_serves_health_check", "says the image serves the app, but the environment "
                "runs stock Amazon Linux, which serves nothing on app_port",
                "pin the image that does with ami_id, or deliver the app with user_data")
+    if not (env.interface_endpoints or env.internet_egress):
+        yield (f"{path}.interface_endpoints", "is false and internet_egress is false: instances would reach no "
+               "AWS API (Session Manager, CloudWatch, Secrets Manager)",
+               "keep interface_endpoints: true, or set internet_egress: true")
     db = env.database
     if db.max_allocated_storage_gb and db.max_allocated_storage_gb <= db.allocated_storage_gb:
         yield (f"{path}.database.max_allocated_storage_gb",

@@ -6,8 +6,9 @@
   that compares environments (``WAIVABLE_RULES`` names them all).
 - ``derived_settings``: the settings of the generated stack that follow from those rules, so
   that templates bind named values and decide nothing.
-- ``SCANNER_EXCEPTIONS``: the scanner findings tapgen accepts, each with its reason. The inline
-  annotations in the HCL and the skip ledger in the READMEs are both generated from them.
+- ``SCANNER_EXCEPTIONS``: the scanner findings tapgen accepts (Checkov's and Trivy's), each with
+  its reason. The inline annotations in the HCL and the skip ledger in the READMEs are both
+  generated from them.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ PRODUCTION_RULES = {
     "restore_testing": Rule("backup.restore_testing: true", lambda env: env.backup.restore_testing),
     "kms_deletion_window": Rule(f"kms_deletion_window_days: {PRODUCTION_KMS_WINDOW_DAYS}",
                                 lambda env: env.kms_deletion_window_days == PRODUCTION_KMS_WINDOW_DAYS),
+    # Instances reach AWS through VPC endpoints; nothing in production talks to the internet.
+    "internet_egress": Rule("internet_egress: false", lambda env: not env.internet_egress),
+    "interface_endpoints": Rule("interface_endpoints: true", lambda env: env.interface_endpoints),
 }
 
 # A production environment must not share its AWS account with a non-production one (one
@@ -94,16 +98,22 @@ def derived_settings(env: Environment) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class ScannerException:
-    """A scanner finding tapgen accepts on one block of the output, and why."""
+    """A scanner finding tapgen accepts on one block of the output, and why: a Checkov check, the
+    Trivy checks that ask the same, or both."""
 
-    address: str  # the block that carries the annotation, e.g. "aws_s3_bucket.alb_logs"
-    checkov: str  # the Checkov check ID
+    address: str  # the block that carries the Checkov annotation, e.g. "aws_s3_bucket.alb_logs"
+    checkov: str | None  # the Checkov check ID; None for a finding only Trivy reports
     title: str  # what the check asks for
     reason: str  # why it does not apply here, or is accepted
     compensates: str  # what covers the gap
-    # The production rule that enforces the setting where it matters; None when the finding is
-    # accepted in every environment.
+    # The production rule that enforces the setting where it matters (or the derived setting that
+    # follows from production); None when the finding is accepted in every environment.
     rule: str | None = None
+    trivy: tuple[str, ...] = ()  # the Trivy check IDs (AWS-nnnn) for the same finding
+    # The block Trivy reports the finding on, where it is not ``address``.
+    trivy_block: str | None = None
+    # Whether an environment passes the check, for a finding no rule covers.
+    passes: Callable[[Environment], bool] | None = None
     # The root module whose block carries it: the stack (out/, in the skip ledger) or the state
     # bucket's (out/bootstrap/, rendered with a backend; the same in every environment).
     module: str = "stack"
@@ -126,22 +136,36 @@ class ScannerException:
             return next(iter(names))
         return "; ".join(f"{', '.join(envs)}: {text}" for text, envs in names.items())
 
+    @property
+    def trivy_address(self) -> str:
+        return self.trivy_block or self.address
+
     def fails(self, env: Environment) -> bool:
         """Whether ``env``'s settings fail the check (a finding to annotate)."""
+        if self.passes is not None:
+            return not self.passes(env)
         if self.rule is None:
             return True
         if self.rule in PRODUCTION_RULES:
             return not PRODUCTION_RULES[self.rule].met(env)
         return not derived_settings(env)[self.rule]
 
-    def reason_for(self, environments: Mapping[str, Environment]) -> str | None:
-        """The annotation's reason for these environments; None if none of them fails the check."""
+    def reason_for(self, environments: Mapping[str, Environment], keyed: bool = False) -> str | None:
+        """The annotation's reason for these environments; None if none of them fails the check.
+
+        ``keyed``: the output is keyed by workspace, so its text has the block even where no
+        environment creates it (its count is 0 in each), and a scanner of the text still reads it.
+        """
         present = self.present_in(environments)
-        if self.rule is None:
-            return self.reason if present else None
+        if not present:
+            return f"no environment here creates it (count 0 in each): {self.reason}" if keyed else None
+        if self.rule is None and self.passes is None:
+            return self.reason
         failing = [env for env in present if self.fails(env)]
         if not failing:
             return None
+        if self.rule is None:
+            return f"{', '.join(env.name for env in failing)}: {self.reason}"
         parts = []
         others = [env.name for env in failing if not env.production]
         if others:
@@ -173,15 +197,24 @@ def _has_trail(env: Environment) -> bool:
 _KEY_POLICY = ('Key policy: Resource "*" is this key only, and the account-root statement is required '
                "to delegate key access to IAM")
 _KEY_POLICY_COMPENSATES = "no '*' principal; service statements conditioned on source account and ARN"
+# Trivy requires more than the default single day of automated backups (AWS-0077).
+MIN_TRIVY_BACKUP_DAYS = 2
 
 # In the order the annotations appear in a block.
 SCANNER_EXCEPTIONS = (
     ScannerException("aws_vpc.this", "CKV2_AWS_11", "VPC flow logs",
                      "tapgen requires it in production", "staging and prod log all traffic to an encrypted group",
-                     rule="flow_logs"),
+                     rule="flow_logs", trivy=("AWS-0178",)),
     ScannerException("aws_vpc_security_group_ingress_rule.alb_http", "CKV_AWS_260", "port 80 closed to 0.0.0.0/0",
                      "Port 80 only reaches the listener that answers HTTP 301 to HTTPS; no content is served "
                      "over HTTP", "HSTS on HTTPS; allowed_ingress_cidrs narrows both"),
+    ScannerException("aws_vpc_security_group_egress_rule.app_https", None, "egress limited to the VPC endpoints",
+                     "tapgen requires it in production", "HTTPS only, through NAT; AWS APIs through VPC endpoints",
+                     rule="internet_egress", trivy=("AWS-0104",)),
+    ScannerException("aws_lb.this", None, "load balancer not public",
+                     "The load balancer is the platform's entry point for its clients; it serves HTTPS only",
+                     "allowed_ingress_cidrs narrows who reaches it; TLS 1.3/1.2 policy; invalid headers dropped",
+                     trivy=("AWS-0053",)),
     ScannerException("aws_lb.this", "CKV_AWS_150", "ALB deletion protection",
                      "it is on in production", "the ALB holds no data; it is recreated from code",
                      rule="alb_deletion_protection"),
@@ -190,11 +223,12 @@ SCANNER_EXCEPTIONS = (
                      "aws_wafv2_web_acl_association", "attach your web ACL (README)"),
     ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_145", "S3 encrypted with KMS",
                      "ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS",
-                     "SSE-S3, TLS-only and TLS 1.2+ policy, public access blocked, ACLs off"),
+                     "SSE-S3, TLS-only and TLS 1.2+ policy, public access blocked, ACLs off",
+                     trivy=("AWS-0132",), trivy_block="aws_s3_bucket_server_side_encryption_configuration.alb_logs"),
     ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_18", "S3 access logging",
                      "Terminal log bucket; logging it to another bucket would only move the gap",
                      "S3 data events in the environment's CloudTrail trail",
-                     compensated_in=_recorded_by_trail),
+                     compensated_in=_recorded_by_trail, trivy=("AWS-0089",)),
     ScannerException("aws_s3_bucket.alb_logs", "CKV_AWS_144", "S3 cross-region replication",
                      "Operational access logs with a fixed expiry; cross-region replication is not required "
                      "for them", "versioning, lifecycle expiry"),
@@ -203,12 +237,27 @@ SCANNER_EXCEPTIONS = (
                      rule="multi_az"),
     ScannerException("aws_db_instance.this", "CKV_AWS_293", "RDS deletion protection",
                      "tapgen requires it in production",
-                     "final snapshot where protected; backups kept after delete", rule="deletion_protection"),
+                     "final snapshot where protected; backups kept after delete", rule="deletion_protection",
+                     trivy=("AWS-0177",)),
+    ScannerException("aws_db_instance.this", None, f"{MIN_TRIVY_BACKUP_DAYS}+ days of RDS backups",
+                     "the spec keeps a single day of automated backups",
+                     "point-in-time restore within the day; production keeps backups at least as long as any "
+                     "other environment", trivy=("AWS-0077",),
+                     passes=lambda env: env.database.backup_retention_days >= MIN_TRIVY_BACKUP_DAYS),
     ScannerException("aws_cloudwatch_log_group.this", "CKV_AWS_338", f"{MIN_PRODUCTION_LOG_DAYS}+ days of log "
                      "retention", "tapgen requires it in production", "every group is KMS-encrypted",
                      rule="log_retention"),
+    ScannerException("data.aws_iam_policy_document.s3_endpoint", "CKV_AWS_283", "no policy for any AWS principal",
+                     "A VPC endpoint policy grants nothing: it limits what any caller may do through the endpoint, "
+                     "and Amazon Linux and SSM Agent read AWS's buckets anonymously",
+                     "reading only through the endpoint, any other action only on this account's buckets"),
     *(ScannerException("data.aws_iam_policy_document.kms_account", check, "key policy without '*'", _KEY_POLICY,
                        _KEY_POLICY_COMPENSATES) for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356")),
+    *(ScannerException("data.aws_iam_policy_document.kms_administration", check, "key policy without '*'",
+                       'Key policy: Resource "*" is this key only; the account-root statement keeps administration '
+                       "with the account (no use of the key), so that it can never lock itself out",
+                       "use only through RDS, EC2 and Secrets Manager (kms:ViaService), or CloudWatch Logs for "
+                       "the database log groups") for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356")),
     *(ScannerException("data.aws_iam_policy_document.kms_data", check, "key policy without '*'",
                        'Key policy: Resource "*" is this key only; the Auto Scaling service-linked role '
                        "statements are the key policy AWS documents for launching instances with CMK-encrypted "
@@ -229,12 +278,14 @@ SCANNER_EXCEPTIONS = (
     ScannerException("aws_s3_bucket.audit", "CKV_AWS_18", "S3 access logging",
                      "The trail's own bucket: its server access logs would need another bucket, whose access "
                      "would go unlogged in turn",
-                     "reads of the log files recorded by the trail itself", compensated_in=_audit_bucket_watched),
+                     "reads of the log files recorded by the trail itself", compensated_in=_audit_bucket_watched,
+                     trivy=("AWS-0089",)),
     ScannerException("aws_s3_bucket.audit", "CKV_AWS_145", "S3 encrypted with KMS",
                      "CloudTrail encrypts each log file with the audit key itself (the trail's kms_key_id) and "
                      "writes digest files with SSE-S3 by design (CloudTrail User Guide); the SSE-S3 default "
                      "covers only objects sent without encryption",
-                     "log files KMS-encrypted; TLS-only policy; public access blocked; ACLs off"),
+                     "log files KMS-encrypted; TLS-only policy; public access blocked; ACLs off",
+                     trivy=("AWS-0132",), trivy_block="aws_s3_bucket_server_side_encryption_configuration.audit"),
     ScannerException("aws_s3_bucket.audit", "CKV_AWS_144", "S3 cross-region replication",
                      "S3 keeps the log files in three or more availability zones of the region; a copy outside "
                      "it belongs in the organisation's log-archive account, not in this stack",
@@ -246,36 +297,54 @@ SCANNER_EXCEPTIONS = (
 )
 
 
-def scanner_annotations(environments: Mapping[str, Environment]) -> dict[str, list[str]]:
-    """The inline annotation lines of each annotated block, for output covering ``environments``.
+def scanner_annotations(environments: Mapping[str, Environment], keyed: bool = False) -> dict[str, list[str]]:
+    """The Checkov annotation lines of each annotated block (at the top of the block), for output
+    covering ``environments``.
 
     Every block named by an exception has an entry (empty where no environment fails its
     checks), so a template that asks for a block no exception names fails to render.
     """
-    lines: dict[str, list[str]] = {exception.address: [] for exception in SCANNER_EXCEPTIONS}
+    lines: dict[str, list[str]] = {e.address: [] for e in SCANNER_EXCEPTIONS if e.checkov}
     for exception in SCANNER_EXCEPTIONS:
-        reason = exception.reason_for(environments)
-        if reason is not None:
+        reason = exception.reason_for(environments, keyed)
+        if exception.checkov and reason is not None:
             lines[exception.address].append(f"#checkov:skip={exception.checkov}:{hcl_comment(reason)}")
     return lines
 
 
-def ledger_rows(environments: Mapping[str, Environment]) -> list[list[str]]:
-    """The stack's skip ledger: one row per accepted finding (exceptions that differ only in their
-    check ID share a row): checks, environments, why, what compensates, where production is enforced."""
-    rows: dict[tuple[str, ...], list[str]] = {}
+def trivy_annotations(environments: Mapping[str, Environment], keyed: bool = False) -> dict[str, list[str]]:
+    """The Trivy annotation lines of each annotated block, for output covering ``environments``:
+    ``#trivy:ignore:<ID> <reason>``, each on its own line directly above the block's first line,
+    where Trivy matches an ignore to every finding in the block (pkg/iac/ignore/rule.go, matchRange;
+    consecutive ignore lines stack). Entries as in ``scanner_annotations``."""
+    lines: dict[str, list[str]] = {e.trivy_address: [] for e in SCANNER_EXCEPTIONS if e.trivy}
     for exception in SCANNER_EXCEPTIONS:
-        reason = exception.reason_for(environments) if exception.module == "stack" else None
+        reason = exception.reason_for(environments, keyed)
+        if exception.trivy and reason is not None:
+            lines[exception.trivy_address] += [f"#trivy:ignore:{check} {hcl_comment(reason)}"
+                                               for check in exception.trivy]
+    return lines
+
+
+def ledger_rows(environments: Mapping[str, Environment], keyed: bool = True) -> list[list[str]]:
+    """The stack's skip ledger: one row per accepted finding (exceptions that differ only in their
+    check IDs share a row): Checkov checks, Trivy checks, what they ask, environments, why, what
+    compensates, where production is enforced."""
+    rows: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
+    for exception in SCANNER_EXCEPTIONS:
+        reason = exception.reason_for(environments, keyed) if exception.module == "stack" else None
         if reason is None:
             continue
         present = exception.present_in(environments)
-        where = ("all" if exception.rule is None and len(present) == len(environments)
+        where = ("none (count 0 in each)" if not present
+                 else "all" if exception.rule is None and exception.passes is None and len(present) == len(environments)
                  else ", ".join(env.name for env in present if exception.fails(env)))
         rule = PRODUCTION_RULES.get(exception.rule or "")
         enforced = (f"production needs {rule.requires} or a waiver" if rule
                     else "always on in production" if exception.rule else "-")
         row = (exception.title, where, reason, exception.compensation(environments), enforced)
-        checks = rows.setdefault(row, [])
-        if exception.checkov not in checks:  # the same finding on several blocks is one row
-            checks.append(exception.checkov)
-    return [[f"{', '.join(checks)} {title}", *rest] for (title, *rest), checks in rows.items()]
+        checkov, trivy = rows.setdefault(row, ([], []))
+        if exception.checkov and exception.checkov not in checkov:  # one finding on several blocks: one row
+            checkov.append(exception.checkov)
+        trivy += [check for check in exception.trivy if check not in trivy]
+    return [[", ".join(checkov) or "-", ", ".join(trivy) or "-", *row] for row, (checkov, trivy) in rows.items()]

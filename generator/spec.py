@@ -28,6 +28,9 @@ AUDIT_RETENTION_DAYS = tuple(days for days in LOG_RETENTION_DAYS if days >= 365)
 # An environment whose name says production is production unless the spec says otherwise
 # (and saying otherwise needs a waiver: see policy).
 PRODUCTION_NAMES = ("prod", "production", "prd", "live")
+# pgaudit.log statement classes (pgaudit README; RDS User Guide, "pgAudit parameter reference"),
+# comma-separated, each optionally excluded with a leading "-".
+PGAUDIT_CLASS = r"-?(ddl|function|misc_set|misc|read|role|write|all|none)"
 # The RDS master user, whose password RDS manages in Secrets Manager; the app has a user of its own.
 DB_MASTER_USERNAME = "dbadmin"
 ACCOUNT_ID = r"[0-9]{12}"
@@ -40,6 +43,10 @@ def named_like_production(name: str) -> bool:
 
 def _production_by_name(values: Mapping[str, Any]) -> bool:
     return named_like_production(values["name"])
+
+
+def _internet_egress_outside_production(values: Mapping[str, Any]) -> bool:
+    return not values["production"]
 
 
 def _nat_per_az_in_production(values: Mapping[str, Any]) -> str:
@@ -97,6 +104,11 @@ class Database:
     max_allocated_storage_gb: int = setting(
         "Upper bound for storage autoscaling in GiB; 0 turns storage autoscaling off.",
         0, minimum=0, maximum=65536)
+    pgaudit_log: str = setting(
+        "Statement classes pgaudit audits in every session (pgaudit.log): ddl, role, read, write, "
+        "function, misc, misc_set, all or none, comma-separated; read and write log the statement "
+        "text of every query, so audit PHI tables by object instead (README).", "ddl,role",
+        pattern=rf"{PGAUDIT_CLASS}(,{PGAUDIT_CLASS})*", example="ddl,role")
     engine_version: str = setting("PostgreSQL version: a major version (minor upgrades are automatic) "
                                   "or major.minor.", "16", pattern=r"1[3-9](\.[0-9]+)?", example="16")
 
@@ -172,9 +184,17 @@ class Environment:
         "Hold the environment to the production rules (default: true when the name says production: "
         + ", ".join(PRODUCTION_NAMES) + ", or a name starting with one; saying false for such a name "
         "needs waivers.production).", derive=_production_by_name)
+    internet_egress: bool = setting(
+        "Let app instances reach the internet (HTTPS, through NAT gateways), beyond the AWS APIs they "
+        "reach through VPC endpoints (default: false in production, where it needs "
+        "waivers.internet_egress; true elsewhere).", derive=_internet_egress_outside_production)
     nat_gateways: Literal["single", "per_az"] = setting(
-        "One shared NAT gateway, or one per availability zone (default: per_az in production).",
-        derive=_nat_per_az_in_production)
+        "With internet_egress: one shared NAT gateway, or one per availability zone (default: per_az in "
+        "production). Without it there are none.", derive=_nat_per_az_in_production)
+    interface_endpoints: bool = setting(
+        "Interface VPC endpoints (ssm, ssmmessages, ec2messages, logs, monitoring, kms, secretsmanager, "
+        "sts) in every zone, so instances reach those AWS APIs privately; each costs by the hour. "
+        "Turning them off needs internet_egress, and in production waivers.interface_endpoints.", True)
     ami_id: str | None = setting(
         "AMI the environment's instances run, pinned: a new image reaches the group only when this "
         "changes (default: Amazon Linux 2023 for the instance type's architecture, resolved by EC2 "

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from generator import context
 from generator.context import SettingExpressions, build_context, environment_settings
 from generator.loader import load_spec
 
@@ -33,14 +34,26 @@ def test_an_unknown_setting_is_an_error_not_an_empty_string():
 def test_environment_settings_derive_nat_count_and_parameter_family():
     _, spec = load_spec(STANDARD_SPEC)
     dev, prod = (environment_settings(spec.environments[name]) for name in ("dev", "prod"))
-    assert (dev["nat_gateway_count"], prod["nat_gateway_count"]) == (1, 3)
+    # Production has no internet egress by default, so no NAT gateway at all.
+    assert (dev["internet_egress"], prod["internet_egress"]) == (True, False)
+    assert (dev["nat_gateway_count"], prod["nat_gateway_count"]) == (1, 0)
     assert prod["db_parameter_group_family"] == "postgres16"
 
 
 def test_an_explicit_nat_setting_beats_the_production_default():
     _, spec = load_spec(SPECS / "nat_override.yaml")
     counts = {name: environment_settings(env)["nat_gateway_count"] for name, env in spec.environments.items()}
+    # production has internet egress by a waiver, and then the single NAT gateway it asks for.
     assert counts == {"qa": 3, "production": 1}
+
+
+def test_what_private_access_costs_per_environment():
+    _, spec = load_spec(SPECS / "private_access.yaml")
+    rows = {row[0]: row[1:] for row in context.private_access_cost_rows(spec)}
+    # dev: one NAT gateway, no interface endpoints; staging and prod: 8 endpoints in each zone, no NAT.
+    assert rows["dev"] == ["yes", "1", "0", "$0.045", "$32.85"]
+    assert rows["staging"] == ["no", "0", "16 (8 x 2 zones)", "$0.160", "$116.80"]
+    assert rows["prod"] == ["no", "0", "24 (8 x 3 zones)", "$0.240", "$175.20"]
 
 
 def test_a_minor_engine_version_keeps_its_major_family():

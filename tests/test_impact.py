@@ -7,15 +7,17 @@ CLI: render the standard spec, change one thing, render again.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from generator import impact
 from generator.impact import FORCE_NEW, IN_PLACE, REGION, Citation
 from generator.stack import Stack
 from generator.stateful import STATEFUL_TYPES
 
-from .helpers import GOLDEN, OUT, ROOT, STANDARD_SPEC, run_cli, snapshot
+from .helpers import DEFAULT_SPEC, GOLDEN, OUT, ROOT, STANDARD_SPEC, run_cli, snapshot
 
 FACTS = ROOT / "tests" / "data" / "provider_facts"
 PROD_CIDR = "    vpc_cidr: 10.30.0.0/16\n"
@@ -136,7 +138,8 @@ def test_a_new_vpc_range_replaces_the_network_and_puts_the_database_at_risk(stac
     assert 'vpc_cidr: "10.30.0.0/16" -> "10.31.0.0/16"' in report
     assert re.search(r"replaced: [^\n]*aws_vpc\.this[^\n]*\(cidr_block forces a new resource\)", report)
     assert ("replaced: aws_security_group.alb, aws_security_group.app, aws_security_group.db, "
-            "aws_lb_target_group.app (vpc_id forces a new resource and refers to aws_vpc.this, replaced)") in report
+            "aws_security_group.vpc_endpoints, aws_lb_target_group.app (vpc_id forces a new resource and refers "
+            "to aws_vpc.this, replaced)") in report
     assert "AT RISK, STATEFUL: aws_db_instance.this (it cannot move into the new VPC with its subnets)" in report
 
 
@@ -187,8 +190,8 @@ def test_a_new_region_replaces_every_regional_resource(stack):
     # The second region's vault and key stay where they are (their provider's region is dr_region).
     assert losses.split(", ") == ["aws_backup_vault.this", "aws_cloudwatch_log_group.audit",
                                   "aws_cloudwatch_log_group.this", "aws_db_instance.this", "aws_kms_key.audit",
-                                  "aws_kms_key.backup", "aws_kms_key.data", "aws_kms_key.logs",
-                                  "aws_s3_bucket.alb_logs", "aws_s3_bucket.audit"]
+                                  "aws_kms_key.backup", "aws_kms_key.data", "aws_kms_key.database_logs",
+                                  "aws_kms_key.logs", "aws_s3_bucket.alb_logs", "aws_s3_bucket.audit"]
     assert "aws_iam_role.app" not in result.stderr  # IAM is global
 
 
@@ -272,3 +275,27 @@ def test_the_impact_reads_the_settings_through_locals_and_for_each():
     out = Stack({p.name: p.read_text() for p in OUT.glob("*.tf")})
     groups = next(b for b in out.blocks("resource") if b.address == "aws_cloudwatch_log_group.this")
     assert groups.body["name"] == "${each.value}" and "name_prefix" in out.locals()["log_groups"]
+
+
+def test_upgrading_the_first_release_s_output_loses_no_data(tmp_path):
+    """The default spec's out/ as tapgen 0.1.0 wrote it (tests/data/out-0.1.0/), rendered by this
+    version: stateless resources may be replaced, nothing that holds data, so production renders
+    without --allow-replace. A rename of a local (env -> settings) or a map that only gains
+    entries (the log groups) must not read as a change."""
+    out = tmp_path / "out"
+    shutil.copytree(ROOT / "tests" / "data" / "out-0.1.0", out)
+    result = run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "DATA LOST" not in result.stderr and "AT RISK" not in result.stderr
+    assert "aws_kms_grant.autoscaling (tapgen 0.2.0 stops generating it on purpose:" in result.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "gains"), [
+    ('${merge({a = "x", b = "y"}, c ? {d = "z"} : {})}', '${merge({a = "x", b = "y", e = "w"}, c ? {d = "z"} : {})}', True),
+    ('${merge({a = "x", b = "y"}, c ? {d = "z"} : {})}', '${merge({a = "x", b = "Y"}, c ? {d = "z"} : {})}', False),
+    ('${merge({a = "x", b = "y"}, c ? {d = "z"} : {})}', '${merge({a = "x"}, c ? {d = "z"} : {})}', False),
+    ('${merge({a = "x"}, c ? {d = "z"} : {})}', '${merge({a = "x"}, k ? {d = "z"} : {})}', False),
+    ('${slice(x, 0, 2)}', '${slice(x, 0, 3)}', False),
+])
+def test_a_map_that_only_gains_entries_keeps_its_instances(old, new, gains):
+    assert impact._only_gains_entries(old, new) is gains

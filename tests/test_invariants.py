@@ -73,7 +73,9 @@ def test_backup_retention_must_not_decrease_towards_prod(write_spec):
     ("old", "new", "needs"),
     [("      deletion_protection: true", "      deletion_protection: false", "database.deletion_protection: true"),
      ("      multi_az: true", "      multi_az: false", "database.multi_az: true"),
-     ("log_retention_days: 365", "log_retention_days: 90", "log_retention_days of at least 365")],
+     ("log_retention_days: 365", "log_retention_days: 90", "log_retention_days of at least 365"),
+     ("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    internet_egress: true",
+      "internet_egress: false")],
 )
 def test_production_needs_its_safety_nets(write_spec, old, new, needs):
     [(line, path, message)] = problems(write_spec, (old, new))
@@ -87,6 +89,30 @@ def test_flow_logs_are_required_in_production(write_spec):
     with pytest.raises(SpecError) as caught:
         load_spec(write_spec(text))
     assert "is production and needs flow_logs: true" in caught.value.report()
+
+
+def test_outside_production_egress_and_endpoints_are_the_specs_choice_but_not_both_off(write_spec):
+    _, spec = load_spec(write_spec(default_with(
+        ("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n    interface_endpoints: false"))))
+    assert (spec.environments["dev"].interface_endpoints, spec.environments["dev"].internet_egress) == (False, True)
+    found = problems(write_spec, ("kms_deletion_window_days: 7", "kms_deletion_window_days: 7\n"
+                                  "    interface_endpoints: false\n    internet_egress: false"))
+    assert [(path, message.split(":")[0]) for _, path, message in found] == [
+        ("environments.dev.interface_endpoints", "is false and internet_egress is false")]
+
+
+def test_production_keeps_its_interface_endpoints(write_spec):
+    found = problems(write_spec, ("kms_deletion_window_days: 30",
+                                  "kms_deletion_window_days: 30\n    interface_endpoints: false"))
+    assert ("environments.prod", "is production and needs interface_endpoints: true") in [
+        (path, message) for _, path, message in found]
+
+
+def test_production_may_have_internet_egress_by_a_waiver(write_spec):
+    _, spec = load_spec(write_spec(default_with(
+        ("kms_deletion_window_days: 30", "kms_deletion_window_days: 30\n    internet_egress: true\n    waivers:\n"
+         "      internet_egress: the claims clearinghouse is reachable only over the internet"))))
+    assert spec.environments["prod"].internet_egress is True
 
 
 def test_a_waiver_with_a_reason_excuses_production(write_spec):

@@ -5,7 +5,13 @@ from dataclasses import replace
 import pytest
 
 from generator.loader import load_spec
-from generator.policy import PRODUCTION_RULES, SCANNER_EXCEPTIONS, derived_settings, scanner_annotations
+from generator.policy import (
+    PRODUCTION_RULES,
+    SCANNER_EXCEPTIONS,
+    derived_settings,
+    scanner_annotations,
+    trivy_annotations,
+)
 
 from .helpers import STANDARD_SPEC
 
@@ -33,7 +39,44 @@ def test_non_production_environments_that_fail_are_named():
 def test_production_alone_needs_only_the_exceptions_of_every_environment():
     lines = scanner_annotations({"prod": ENVS["prod"]})
     annotated = {line.split(":")[1].split("=")[1] for block in lines.values() for line in block}
-    assert annotated == {e.checkov for e in SCANNER_EXCEPTIONS if e.rule is None}
+    always = [e for e in SCANNER_EXCEPTIONS if e.rule is None and e.passes is None]
+    assert annotated == {e.checkov for e in always if e.checkov}
+    ignored = {line.split()[0].split(":")[2] for block in trivy_annotations({"prod": ENVS["prod"]}).values()
+               for line in block}
+    assert ignored == {check for e in always for check in e.trivy} == {"AWS-0053", "AWS-0089", "AWS-0132"}
+
+
+def test_trivy_ignores_are_generated_only_where_an_environment_fails():
+    lines = trivy_annotations(ENVS)
+    assert lines["aws_vpc_security_group_egress_rule.app_https"] == [
+        "#trivy:ignore:AWS-0104 no egress limited to the VPC endpoints in dev, staging (not production); "
+        "tapgen requires it in production"]
+    # Trivy's 2-day backup minimum: only dev keeps a single day.
+    assert lines["aws_db_instance.this"][1] == (
+        "#trivy:ignore:AWS-0077 dev: the spec keeps a single day of automated backups")
+    assert trivy_annotations({"staging": ENVS["staging"]})["aws_db_instance.this"] == [
+        "#trivy:ignore:AWS-0177 no RDS deletion protection in staging (not production); tapgen requires it in "
+        "production"]
+    # The bucket's CMK finding is reported on its encryption configuration, not on the bucket.
+    assert lines["aws_s3_bucket_server_side_encryption_configuration.alb_logs"][0].startswith(
+        "#trivy:ignore:AWS-0132 ")
+
+
+@pytest.mark.parametrize("text", ["skip it trivy:ignore:* now", "see #checkov:skip=CKV_AWS_16:x",
+                                  "TFSEC:ignore:AWS-0080", "bridgecrew:skip=CKV_AWS_16"])
+def test_a_waiver_reason_cannot_skip_a_check(text):
+    """Trivy reads every space-separated word of a comment line, Checkov the skip pattern anywhere
+    in it: spec text must never form either."""
+    prod = ENVS["prod"]
+    waived = replace(prod, database=replace(prod.database, deletion_protection=False),
+                     waivers={"deletion_protection": text})
+    checkov = scanner_annotations({"prod": waived})["aws_db_instance.this"]
+    trivy = trivy_annotations({"prod": waived})["aws_db_instance.this"]
+    assert [line.split()[0] for line in trivy] == ["#trivy:ignore:AWS-0177"]
+    for line in [*checkov, *trivy]:
+        words = [word.lstrip("#/*") for word in line.split()[1:]]
+        assert not any(word.lower().startswith(("trivy:", "tfsec:")) for word in words), line
+        assert line.count("checkov:skip=") == (line in checkov) and "bridgecrew:skip=" not in line.lower(), line
 
 
 def test_a_waived_production_rule_carries_its_reason():

@@ -200,7 +200,7 @@ def test_an_unknown_workspace_fails_with_the_valid_list():
     assert precondition["condition"] == "${contains(keys(local.environments), terraform.workspace)}"
     assert "Valid workspaces: ${join(\", \", keys(local.environments))}" in precondition["error_message"]
     # Every lookup falls back instead of failing, so the guard's message is the only error.
-    assert workspace_stack().locals()["settings"].startswith("${lookup(local.environments, terraform.workspace,")
+    assert workspace_stack().locals()["settings"].startswith("${lookup(local.environments, local.environment,")
 
 
 def test_resolved_copies_have_no_workspace_lookups():
@@ -246,9 +246,10 @@ def test_vpcs_do_not_overlap_across_environments_and_have_dns():
     assert all(not a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1:])
 
 
-def test_nat_gateways_one_in_dev_one_per_az_in_prod():
-    assert settings("dev")["nat_gateway_count"] == 1
-    assert settings("prod")["nat_gateway_count"] == settings("prod")["az_count"] == 3
+def test_nat_gateways_one_outside_production_none_in_prod():
+    assert settings("dev")["nat_gateway_count"] == settings("staging")["nat_gateway_count"] == 1
+    # Production has no internet egress, so nothing needs a NAT gateway.
+    assert settings("prod")["nat_gateway_count"] == 0 and settings("prod")["internet_egress"] is False
     assert resource(workspace_stack(), "aws_nat_gateway", "this")["for_each"] == "${toset(local.nat_azs)}"
     assert workspace_stack().locals()["nat_azs"] == "${slice(local.azs, 0, local.settings.nat_gateway_count)}"
 
@@ -298,8 +299,8 @@ def test_customer_keys_rotate_have_aliases_policies_and_an_environment_deletion_
     stack = workspace_stack()
     keys = resources(stack, "aws_kms_key")
     # The backup keys hold no service statement: only the account-root one they share.
-    policies = {"data": "kms_data", "logs": "kms_logs", "audit": "kms_audit", "backup": "kms_account",
-                "backup_dr": "kms_account"}
+    policies = {"data": "kms_data", "logs": "kms_logs", "database_logs": "kms_database_logs", "audit": "kms_audit",
+                "backup": "kms_account", "backup_dr": "kms_account"}
     assert set(keys) == set(policies)
     for name, key in keys.items():
         assert key["enable_key_rotation"] is True
@@ -313,8 +314,14 @@ def test_customer_keys_rotate_have_aliases_policies_and_an_environment_deletion_
 def test_only_cloudwatch_logs_and_alarms_may_use_the_logs_key():
     [policy] = [b.body for b in workspace_stack().blocks("data") if b.labels == ("aws_iam_policy_document", "kms_logs")]
     principals = [one(s, "principals")["identifiers"] for s in policy["statement"]]
-    assert principals == [["logs.${var.aws_region}.amazonaws.com"], ["cloudwatch.amazonaws.com"]]
+    assert principals == [["logs.${var.aws_region}.amazonaws.com"]] * 2 + [["cloudwatch.amazonaws.com"]]
     assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_account.json}"]
+    # Its own groups only; the database's groups only to read what was written before they had a key of their own.
+    own, earlier, _ = policy["statement"]
+    assert one(own, "condition")["values"] == [
+        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/${local.name_prefix}/*"]
+    assert earlier["actions"] == ["kms:Decrypt"]
+    assert "database_log_group_prefix" in one(earlier, "condition")["values"][0]
 
 
 @pytest.mark.parametrize(("case", "environment"), EVERY_ENVIRONMENT)
@@ -325,7 +332,7 @@ def test_the_autoscaling_role_may_use_the_data_key_as_soon_as_the_key_exists(cas
     assert not resources(stack, "aws_kms_grant")
     role = "${aws_iam_service_linked_role.autoscaling.arn}"
     policy = data(stack, "aws_iam_policy_document", "kms_data")
-    assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_account.json}"]
+    assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_administration.json}"]
     statements = {s["sid"]: s for s in policy["statement"]}
     use = statements["AllowAutoScalingServiceLinkedRoleUseOfTheKey"]
     assert set(use["actions"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
@@ -374,7 +381,7 @@ def test_security_groups_and_the_target_group_are_replaced_create_before_destroy
     and exists before the old one, still in use, is deleted."""
     stack = case_resolved(case, environment)
     replaceable = [*resources(stack, "aws_security_group").values(), resource(stack, "aws_lb_target_group", "app")]
-    assert len(replaceable) == 4
+    assert len(replaceable) == 5
     for block in replaceable:
         assert "name" not in block and block["name_prefix"]
         assert one(block, "lifecycle")["create_before_destroy"] is True
@@ -382,7 +389,8 @@ def test_security_groups_and_the_target_group_are_replaced_create_before_destroy
     # The provider's limit for target groups: 32 characters less its 26-character suffix.
     assert re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z-]{0,5}", prefix) and prefix.startswith(environment[:5])
     groups = resources(stack, "aws_security_group")
-    assert all(g["name_prefix"] == f"${{local.name_prefix}}-{name}-" for name, g in groups.items())
+    short = {"vpc_endpoints": "vpce"}
+    assert all(g["name_prefix"] == f"${{local.name_prefix}}-{short.get(name, name)}-" for name, g in groups.items())
     # Everything that uses them refers to the resource, so it follows the replacement in place.
     https = resource(stack, "aws_lb_listener", "https")
     assert one(https, "default_action")["target_group_arn"] == "${aws_lb_target_group.app.arn}"
@@ -622,7 +630,7 @@ def test_database_is_encrypted_private_and_its_password_managed_by_rds():
         "auto_minor_version_upgrade": True, "copy_tags_to_snapshot": True,
         "iam_database_authentication_enabled": True, "db_subnet_group_name": "${aws_db_subnet_group.this.name}",
         "allow_major_version_upgrade": True,
-        "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"], "ca_cert_identifier": "rds-ca-rsa2048-g1",
+        "enabled_cloudwatch_logs_exports": "${local.database_log_exports}", "ca_cert_identifier": "rds-ca-rsa2048-g1",
     }
     assert {k: db.get(k) for k in expected} == expected
     assert "password" not in db
@@ -666,10 +674,8 @@ def test_clients_get_tls_without_cbc_ciphers(case, environment):
 
 def test_log_groups_are_encrypted_and_keep_logs_per_environment():
     group = resource(workspace_stack(), "aws_cloudwatch_log_group", "this")
-    assert group["kms_key_id"] == "${aws_kms_key.logs.arn}"
+    assert group["kms_key_id"] == "${local.log_group_keys[each.key]}" and group["name"] == "${each.value}"
     assert [setting(group["retention_in_days"], e) for e in ENVIRONMENTS] == [30, 90, 365]
-    names = workspace_stack().locals()["log_groups"]
-    assert "/aws/rds/instance/${local.db_identifier}/postgresql" in names
 
 
 def test_alarms_cover_database_and_load_balancer_through_an_encrypted_topic():
@@ -703,3 +709,178 @@ def test_outputs_are_described_and_cover_what_operators_need():
     assert {"environment", "vpc_id", "public_subnet_ids", "app_subnet_ids", "database_subnet_ids", "alb_dns_name",
             "asg_name", "db_endpoint", "db_master_user_secret_arn", "kms_key_arns", "log_group_names"} <= set(outputs)
     assert outputs["environment"]["value"] == "${local.environment}"
+
+
+# -- HIPAA technical safeguards (issue 13) ------------------------------------------------------
+# Each requirement on every environment of the default spec and four others: waivers, a region
+# opened after 2022, NAT overridden (production with internet egress by a waiver), and endpoints
+# and egress set per environment (private_access).
+
+HIPAA_CASES = ("standard", "waivers", "new_region", "nat_override", "private_access")
+HIPAA_ENVIRONMENTS = [(case, name) for case in HIPAA_CASES for name in case_spec(case)[1].environments]
+
+
+def parameters(stack: Stack) -> dict[str, dict]:
+    return {p["name"]: p for p in resource(stack, "aws_db_parameter_group", "this")["parameter"]}
+
+
+@pytest.mark.parametrize(("case", "environment"), HIPAA_ENVIRONMENTS)
+def test_no_database_setting_writes_statement_text_or_bind_values_to_the_logs(case, environment):
+    values = {name: p["value"] for name, p in parameters(case_resolved(case, environment)).items()}
+    # Not ddl either: it logs CREATE TABLE AS SELECT literals and CREATE ROLE passwords.
+    assert values["log_statement"] == "none"
+    assert values["log_min_duration_statement"] == "-1"
+    assert values["log_min_error_statement"] == "panic"
+    assert values["log_error_verbosity"] == "terse"
+    assert values["log_parameter_max_length"] == values["log_parameter_max_length_on_error"] == "0"
+    assert values.get("log_duration", "0") == "0"
+    assert "auto_explain" not in values["shared_preload_libraries"]
+    assert (values["log_connections"], values["log_disconnections"]) == ("1", "1")
+
+
+@pytest.mark.parametrize(("case", "environment"), HIPAA_ENVIRONMENTS)
+def test_pgaudit_audits_the_specs_classes_without_bind_values(case, environment):
+    found = parameters(case_resolved(case, environment))
+    libraries = found["shared_preload_libraries"]
+    # A static parameter: RDS applies it at the next reboot, and refuses "immediate".
+    assert "pgaudit" in libraries["value"].split(",") and libraries["apply_method"] == "pending-reboot"
+    assert found["pgaudit.role"]["value"] == "rds_pgaudit"
+    assert found["pgaudit.log"]["value"] == case_spec(case)[1].environments[environment].database.pgaudit_log
+    assert found["pgaudit.log_parameter"]["value"] == "0"
+
+
+def test_pgaudit_log_defaults_to_ddl_and_role_and_comes_from_the_spec():
+    assert {settings(e)["db_pgaudit_log"] for e in ENVIRONMENTS} == {"ddl,role"}
+    values = case_workspace_stack("private_access").locals()["environments"]
+    assert [values[e]["db_pgaudit_log"] for e in ("dev", "staging", "prod")] == ["ddl,role", "ddl,role",
+                                                                                 "ddl,role,write"]
+
+
+@pytest.mark.parametrize(("case", "environment"), HIPAA_ENVIRONMENTS)
+def test_every_postgresql_log_type_goes_to_its_own_group_created_first_under_the_database_log_key(
+        case, environment):
+    stack = case_resolved(case, environment)
+    db = resource(stack, "aws_db_instance", "this")
+    locals_ = stack.locals()
+    assert db["enabled_cloudwatch_logs_exports"] == "${local.database_log_exports}"
+    assert locals_["database_log_exports"] == ["iam-db-auth-error", "postgresql", "upgrade"]
+    assert locals_["database_log_group_prefix"] == "/aws/rds/instance/${local.db_identifier}/"
+    # One group per type, named where RDS writes it, with the database-log key; the others with the logs key.
+    for log_type in locals_["database_log_exports"]:
+        assert f'{log_type} = "/aws/rds/instance/${{local.db_identifier}}/{log_type}"' in locals_["log_groups"]
+    assert locals_["log_group_keys"] == (
+        "${{for purpose, name in local.log_groups : purpose => contains(local.database_log_exports, purpose) ? "
+        "aws_kms_key.database_logs.arn : aws_kms_key.logs.arn}}")
+    assert "${aws_cloudwatch_log_group.this}" in db["depends_on"]
+    group = resource(stack, "aws_cloudwatch_log_group", "this")
+    assert (group["for_each"], group["kms_key_id"]) == ("${local.log_groups}", "${local.log_group_keys[each.key]}")
+
+
+@pytest.mark.parametrize(("case", "environment"), HIPAA_ENVIRONMENTS)
+def test_only_cloudwatch_logs_uses_the_database_log_key_and_only_for_the_database_groups(case, environment):
+    stack = case_resolved(case, environment)
+    key = resource(stack, "aws_kms_key", "database_logs")
+    assert key["enable_key_rotation"] is True
+    assert key["policy"] == "${data.aws_iam_policy_document.kms_database_logs.json}"
+    policy = data(stack, "aws_iam_policy_document", "kms_database_logs")
+    assert policy["source_policy_documents"] == ["${data.aws_iam_policy_document.kms_administration.json}"]
+    [statement] = policy["statement"]
+    assert one(statement, "principals") == {"type": "Service", "identifiers": ["logs.${var.aws_region}.amazonaws.com"],
+                                            "__is_block__": True}
+    condition = one(statement, "condition")
+    assert (condition["test"], condition["variable"]) == ("ArnLike", "kms:EncryptionContext:aws:logs:arn")
+    assert condition["values"] == [
+        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:${local.database_log_group_prefix}*"]
+
+
+USE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+
+
+@pytest.mark.parametrize(("case", "environment"), HIPAA_ENVIRONMENTS)
+def test_the_data_key_separates_administration_from_use_through_services(case, environment):
+    """As terraform-aws-modules' kms module: the account root administers (and can never lock itself
+    out) but cannot use the key; principals of the account use it only via RDS, EC2 and Secrets Manager."""
+    stack = case_resolved(case, environment)
+    root = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    [admin] = data(stack, "aws_iam_policy_document", "kms_administration")["statement"]
+    assert one(admin, "principals")["identifiers"] == root and "condition" not in admin
+    assert "kms:PutKeyPolicy" in admin["actions"] and "kms:ScheduleKeyDeletion" in admin["actions"]
+    # No use, no grants, and no wildcard that would include them (kms:*, kms:Create*, kms:Encrypt*...).
+    assert not any(a == "kms:*" or a.startswith(("kms:Create*", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt",
+                                                 "kms:GenerateDataKey", "kms:CreateGrant")) for a in admin["actions"])
+    statements = {s["sid"]: s for s in data(stack, "aws_iam_policy_document", "kms_data")["statement"]}
+    use = statements["AllowUseThroughTheServicesThatNeedIt"]
+    grants = statements["AllowGrantsForAWSResourcesThroughTheServicesThatNeedIt"]
+    assert set(use["actions"]) == USE and grants["actions"] == ["kms:CreateGrant"]
+    for statement in (use, grants):
+        assert one(statement, "principals")["identifiers"] == root
+        conditions = {c["variable"]: (c["test"], c["values"]) for c in statement["condition"]}
+        assert conditions["kms:ViaService"] == ("StringEquals", "${local.data_key_services}")
+    assert {c["variable"]: c["values"] for c in grants["condition"]}["kms:GrantIsForAWSResource"] == ["true"]
+    assert stack.locals()["data_key_services"] == (
+        '${[for service in ["rds", "ec2", "secretsmanager"] : "${service}.${var.aws_region}.amazonaws.com"]}')
+    # Every other statement names the Auto Scaling service-linked role (issue 12), nothing broader.
+    others = [s for sid, s in statements.items() if sid not in (use["sid"], grants["sid"])]
+    assert {one(s, "principals")["identifiers"][0] for s in others} == {"${aws_iam_service_linked_role.autoscaling.arn}"}
+
+
+INTERFACE_SERVICES = ["ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm", "ssmmessages", "sts"]
+
+
+@pytest.mark.parametrize(("case", "environment"), HIPAA_ENVIRONMENTS)
+def test_instances_reach_aws_through_vpc_endpoints(case, environment):
+    stack = case_resolved(case, environment)
+    env = case_spec(case)[1].environments[environment]
+    s3 = resource(stack, "aws_vpc_endpoint", "s3")
+    assert (s3["service_name"], s3["vpc_endpoint_type"]) == ("com.amazonaws.${var.aws_region}.s3", "Gateway")
+    assert s3["route_table_ids"] == "${[for rt in aws_route_table.app : rt.id]}"  # not the database's
+    read, write = data(stack, "aws_iam_policy_document", "s3_endpoint")["statement"]
+    assert (read["actions"], read["resources"]) == (["s3:GetObject"], ["arn:${local.partition}:s3:::*/*"])
+    assert one(write, "condition")["variable"] == "aws:ResourceAccount"
+    interface = resource(stack, "aws_vpc_endpoint", "interface")
+    assert stack.locals()["interface_endpoint_services"] == INTERFACE_SERVICES
+    assert interface["for_each"] == (
+        f"${{toset({str(env.interface_endpoints).lower()} ? local.interface_endpoint_services : [])}}")
+    assert (interface["vpc_endpoint_type"], interface["private_dns_enabled"]) == ("Interface", True)
+    assert interface["service_name"] == "com.amazonaws.${var.aws_region}.${each.key}"
+    assert interface["subnet_ids"] == "${[for s in aws_subnet.app : s.id]}"
+    assert interface["security_group_ids"] == ["${aws_security_group.vpc_endpoints[0].id}"]
+    # The endpoints' group admits 443 from the app group only, and sends nothing; it and its rules
+    # exist only with the endpoints (a group attached to nothing is Checkov's CKV2_AWS_5).
+    ingress = [r for r in resources(stack, "aws_vpc_security_group_ingress_rule").values()
+               if r["security_group_id"] == "${aws_security_group.vpc_endpoints[0].id}"]
+    assert [(r["from_port"], r["to_port"], r["referenced_security_group_id"]) for r in ingress] == [
+        (443, 443, "${aws_security_group.app.id}")]
+    egress = resources(stack, "aws_vpc_security_group_egress_rule")
+    assert not [r for r in egress.values() if "vpc_endpoints" in r["security_group_id"]]
+    assert egress["app_to_endpoints"]["referenced_security_group_id"] == "${aws_security_group.vpc_endpoints[0].id}"
+    counts = [resource(stack, "aws_security_group", "vpc_endpoints")["count"], ingress[0]["count"],
+              egress["app_to_endpoints"]["count"]]
+    assert counts == [int(env.interface_endpoints)] * 3
+    assert egress["app_to_s3"]["prefix_list_id"] == "${aws_vpc_endpoint.s3.prefix_list_id}"
+
+
+@pytest.mark.parametrize(("case", "environment"), HIPAA_ENVIRONMENTS)
+def test_internet_egress_and_nat_gateways_only_where_the_spec_allows_them(case, environment):
+    stack = case_resolved(case, environment)
+    env = case_spec(case)[1].environments[environment]
+    egress = [r for r in resources(stack, "aws_vpc_security_group_egress_rule").values()
+              if r.get("cidr_ipv4") == "0.0.0.0/0" and r.get("count", 1) != 0]
+    if env.production and "internet_egress" not in env.waivers:
+        assert not env.internet_egress and not egress  # no rule lets anything out to 0.0.0.0/0
+    assert len(egress) == int(env.internet_egress)
+    nat_count = context.environment_settings(env)["nat_gateway_count"]
+    assert stack.locals()["nat_azs"] == f"${{slice(local.azs, 0, {nat_count})}}"
+    assert (nat_count > 0) == env.internet_egress
+    # No route to a NAT gateway that does not exist.
+    route = resources(stack, "aws_route")["app_nat_gateway"]
+    assert route["for_each"] == f"${{toset({str(env.internet_egress).lower()} ? local.azs : [])}}"
+
+
+def test_the_fixtures_cover_egress_and_endpoints_both_ways():
+    settings_ = {(case, name): (env.internet_egress, env.interface_endpoints, env.production)
+                 for case in HIPAA_CASES for name, env in case_spec(case)[1].environments.items()}
+    assert settings_["private_access", "dev"] == (True, False, False)  # endpoints off, through NAT
+    assert settings_["private_access", "staging"] == (False, True, False)  # as private as production
+    assert settings_["nat_override", "production"] == (True, True, True)  # egress by a waiver
+    assert {settings_[c, "prod"][0] for c in ("standard", "waivers", "new_region", "private_access")} == {False}

@@ -34,7 +34,8 @@ def test_readme_shows_the_same_settings_as_tapgen_show():
 def test_readme_has_the_architecture_and_what_each_key_encrypts():
     readme = (OUT / "README.md").read_text()
     assert "```mermaid\nflowchart LR" in readme
-    assert 'kms_data{{"KMS key: data"}} -.->|encrypts| rds' in readme
+    assert 'kms_data{{"KMS key: data<br/>used via RDS, EC2, Secrets Manager"}} -.->|encrypts| rds' in readme
+    assert 'kms_dblogs{{"KMS key: database-logs"}} -.->|encrypts| dblogs' in readme
     assert 'kms_logs{{"KMS key: logs"}} -.->|encrypts| cw' in readme
     assert "make plan WORKSPACE=dev" in readme
 

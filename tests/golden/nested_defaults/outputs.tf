@@ -52,10 +52,11 @@ output "db_master_user_secret_arn" {
 }
 
 output "kms_key_arns" {
-  description = "ARNs of the customer-managed KMS keys, by purpose (data, logs)."
+  description = "ARNs of the customer-managed KMS keys, by purpose (data, logs, database_logs)."
   value = {
-    data = aws_kms_key.data.arn
-    logs = aws_kms_key.logs.arn
+    data          = aws_kms_key.data.arn
+    logs          = aws_kms_key.logs.arn
+    database_logs = aws_kms_key.database_logs.arn
   }
 }
 

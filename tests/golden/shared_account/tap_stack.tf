@@ -13,7 +13,9 @@ locals {
       assume_role_arn            = null
       vpc_cidr                   = "10.80.0.0/16"
       az_count                   = 2
+      internet_egress            = true
       nat_gateway_count          = 1
+      interface_endpoints        = true
       flow_logs_enabled          = true
       log_retention_days         = 90
       kms_deletion_window_days   = 30
@@ -31,6 +33,7 @@ locals {
       db_engine_version          = "16"
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.t3.small"
+      db_pgaudit_log             = "ddl,role"
       db_allocated_storage       = 20
       db_max_allocated_storage   = 0
       db_backup_retention_period = 3
@@ -65,7 +68,9 @@ locals {
       assume_role_arn            = null
       vpc_cidr                   = "10.81.0.0/16"
       az_count                   = 2
+      internet_egress            = true
       nat_gateway_count          = 1
+      interface_endpoints        = true
       flow_logs_enabled          = true
       log_retention_days         = 90
       kms_deletion_window_days   = 30
@@ -83,6 +88,7 @@ locals {
       db_engine_version          = "16"
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.t3.small"
+      db_pgaudit_log             = "ddl,role"
       db_allocated_storage       = 20
       db_max_allocated_storage   = 0
       db_backup_retention_period = 3
@@ -118,7 +124,9 @@ locals {
       assume_role_arn            = null
       vpc_cidr                   = "10.82.0.0/16"
       az_count                   = 2
-      nat_gateway_count          = 2
+      internet_egress            = false
+      nat_gateway_count          = 0
+      interface_endpoints        = true
       flow_logs_enabled          = true
       log_retention_days         = 365
       kms_deletion_window_days   = 30
@@ -136,6 +144,7 @@ locals {
       db_engine_version          = "16"
       db_parameter_group_family  = "postgres16"
       db_instance_class          = "db.t3.small"
+      db_pgaudit_log             = "ddl,role"
       db_allocated_storage       = 20
       db_max_allocated_storage   = 0
       db_backup_retention_period = 7
@@ -171,7 +180,7 @@ locals {
   # with one readable error instead of a cascade of "Invalid index" errors. (values(...)[0], not
   # a literal key: Checkov then reads the settings as unknown rather than as a garbled string.)
   environment = terraform.workspace
-  settings    = lookup(local.environments, terraform.workspace, values(local.environments)[0])
+  settings    = lookup(local.environments, local.environment, values(local.environments)[0])
   name_prefix = "${local.project}-${local.environment}"
 
   # Applied through the provider's default_tags. Also used where default_tags do not reach:
@@ -195,8 +204,12 @@ locals {
   azs      = slice(data.aws_availability_zones.available.names, 0, local.settings.az_count)
   az_index = { for i, az in local.azs : az => i }
 
-  # The first nat_gateway_count AZs get a NAT gateway; app subnets in other AZs use the first one.
+  # The first nat_gateway_count AZs get a NAT gateway (none without internet egress); app subnets in
+  # other AZs use the first one.
   nat_azs = slice(local.azs, 0, local.settings.nat_gateway_count)
+
+  # The AWS APIs instances reach through interface endpoints (where the environment has them).
+  interface_endpoint_services = ["ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm", "ssmmessages", "sts"]
 
   # The image changes only through the spec's ami_id or the ami_id input. Otherwise it is Amazon
   # Linux 2023 for the instance type's architecture, which EC2 resolves from the public SSM
@@ -211,14 +224,35 @@ locals {
   db_identifier  = "${local.name_prefix}-postgres"
   alb_log_prefix = "alb"
 
+  # Every log type RDS for PostgreSQL exports (CreateDBInstance, EnableCloudwatchLogsExports);
+  # iam-db-auth-error because IAM database authentication is on. RDS writes each type to
+  # /aws/rds/instance/<identifier>/<type> (RDS User Guide, "Publishing PostgreSQL logs to Amazon
+  # CloudWatch Logs"), a group the stack creates first.
+  database_log_exports      = ["iam-db-auth-error", "postgresql", "upgrade"]
+  database_log_group_prefix = "/aws/rds/instance/${local.db_identifier}/"
+
+  # The services through which the data key may be used (kms:ViaService names, KMS Developer
+  # Guide): RDS storage and Performance Insights, EBS volumes, and the RDS-managed master secret.
+  data_key_services = [for service in ["rds", "ec2", "secretsmanager"] : "${service}.${var.aws_region}.amazonaws.com"]
+
+  # Every log group, with the key that encrypts it. The database's groups can carry patient data
+  # (pgaudit records statement text, and some error messages quote values), so they have a key of
+  # their own; the telemetry key never encrypts PHI.
+  # Names by purpose, as earlier versions wrote them: a group keeps its address and its name.
   log_groups = merge(
     {
-      app        = "/${local.name_prefix}/app"
-      postgresql = "/aws/rds/instance/${local.db_identifier}/postgresql"
-      upgrade    = "/aws/rds/instance/${local.db_identifier}/upgrade"
+      app               = "/${local.name_prefix}/app"
+      iam-db-auth-error = "/aws/rds/instance/${local.db_identifier}/iam-db-auth-error"
+      postgresql        = "/aws/rds/instance/${local.db_identifier}/postgresql"
+      upgrade           = "/aws/rds/instance/${local.db_identifier}/upgrade"
     },
     local.settings.flow_logs_enabled ? { vpc_flow_logs = "/${local.name_prefix}/vpc-flow-logs" } : {},
   )
+  # The database's groups can carry PHI (pgaudit's records, some error messages): a key of their own.
+  log_group_keys = {
+    for purpose, name in local.log_groups : purpose =>
+    contains(local.database_log_exports, purpose) ? aws_kms_key.database_logs.arn : aws_kms_key.logs.arn
+  }
 
   alarms = {
     rds-cpu-high = {
@@ -354,17 +388,105 @@ resource "aws_iam_service_linked_role" "autoscaling" {
   description      = "Launches ${local.name_prefix} instances with CMK-encrypted EBS volumes"
 }
 
-# The data key: the account, and this stack's Auto Scaling service-linked role, which launches
-# instances whose EBS volumes the key encrypts. These two statements are AWS's documented key
-# policy for that role ("Required AWS KMS key policy for use with encrypted volumes", EC2 Auto
-# Scaling User Guide). A key-policy statement holds from the moment the key exists; a KMS grant
-# made seconds before the group may not be usable for minutes, and Auto Scaling cannot pass a
-# grant token. Referencing the role's ARN creates the role before the key, as KMS requires of
-# every principal in a key policy.
+# Administration without use, for the keys that encrypt patient data: the account keeps every
+# action that manages the key (so it can never lock itself out: the policy can always be put back),
+# and IAM policies may grant no direct Encrypt, Decrypt or grant. Use is allowed in the statements
+# that start from this one, through the services that need it; terraform-aws-modules' kms module
+# separates key administrators from key users the same way (KeyAdministration / KeyUsage /
+# KeyServiceUsage statements). AWS-owned infrastructure works through the grants that RDS and EC2
+# create, which a key policy without a Deny does not restrict.
+data "aws_iam_policy_document" "kms_administration" {
+  #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only; the account-root statement keeps administration with the account (no use of the key), so that it can never lock itself out
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only; the account-root statement keeps administration with the account (no use of the key), so that it can never lock itself out
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only; the account-root statement keeps administration with the account (no use of the key), so that it can never lock itself out
+  statement {
+    sid = "EnableAccountAdministration"
+    actions = [
+      "kms:CancelKeyDeletion",
+      "kms:CreateAlias",
+      "kms:DeleteAlias",
+      "kms:Describe*",
+      "kms:Disable*",
+      "kms:Enable*",
+      "kms:Get*",
+      "kms:List*",
+      "kms:PutKeyPolicy",
+      "kms:RetireGrant",
+      "kms:RevokeGrant",
+      "kms:RotateKeyOnDemand",
+      "kms:ScheduleKeyDeletion",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:Update*",
+    ]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+}
+
+# The data key: principals of the account (with an IAM policy that allows it) use it only through
+# RDS (storage, Performance Insights), EC2 (EBS) and Secrets Manager (the master secret) in this
+# region (kms:ViaService, KMS Developer Guide); and this stack's Auto Scaling service-linked role
+# launches instances whose EBS volumes the key encrypts. The role's two statements are AWS's
+# documented key policy for it ("Required AWS KMS key policy for use with encrypted volumes", EC2
+# Auto Scaling User Guide), which names the role and no service. A key-policy statement holds from
+# the moment the key exists; a KMS grant made seconds before the group may not be usable for
+# minutes, and Auto Scaling cannot pass a grant token. Referencing the role's ARN creates the role
+# before the key, as KMS requires of every principal in a key policy.
 data "aws_iam_policy_document" "kms_data" {
   #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only; the Auto Scaling service-linked role statements are the key policy AWS documents for launching instances with CMK-encrypted EBS volumes
   #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only; the Auto Scaling service-linked role statements are the key policy AWS documents for launching instances with CMK-encrypted EBS volumes
-  source_policy_documents = [data.aws_iam_policy_document.kms_account.json]
+  source_policy_documents = [data.aws_iam_policy_document.kms_administration.json]
+
+  statement {
+    sid = "AllowUseThroughTheServicesThatNeedIt"
+    actions = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+    ]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.data_key_services
+    }
+  }
+
+  # RDS and EC2 keep using the key through grants they create for the database and the volumes.
+  statement {
+    sid       = "AllowGrantsForAWSResourcesThroughTheServicesThatNeedIt"
+    actions   = ["kms:CreateGrant"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = local.data_key_services
+    }
+  }
 
   statement {
     sid = "AllowAutoScalingServiceLinkedRoleUseOfTheKey"
@@ -425,10 +547,27 @@ data "aws_iam_policy_document" "kms_logs" {
     condition {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values = [
-        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/${local.name_prefix}/*",
-        "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/aws/rds/instance/${local.db_identifier}/*",
-      ]
+      values   = ["arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:/${local.name_prefix}/*"]
+    }
+  }
+
+  # The database's log groups were encrypted with this key before they got one of their own, and
+  # CloudWatch Logs reads events with the key they were written with: decrypt only, so that those
+  # events stay readable until they expire while no new ones are written with this key.
+  statement {
+    sid       = "AllowCloudWatchLogsToReadDatabaseEventsWrittenBeforeTheirOwnKey"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.aws_region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:${local.database_log_group_prefix}*"]
     }
   }
 
@@ -472,8 +611,8 @@ resource "aws_kms_alias" "data" {
   target_key_id = aws_kms_key.data.key_id
 }
 
-# Encrypts telemetry: CloudWatch log groups and the alarm SNS topic. Kept apart from the data key
-# so that the logs and CloudWatch service principals never get access to PHI-bearing data.
+# Encrypts telemetry: the app and flow-log groups and the alarm SNS topic. Kept apart from the
+# data key so that the logs and CloudWatch service principals never get access to PHI-bearing data.
 resource "aws_kms_key" "logs" {
   description             = "${local.name_prefix} logs and alarms (CloudWatch Logs, SNS)"
   deletion_window_in_days = local.settings.kms_deletion_window_days
@@ -486,6 +625,52 @@ resource "aws_kms_key" "logs" {
 resource "aws_kms_alias" "logs" {
   name          = "alias/${local.name_prefix}-logs"
   target_key_id = aws_kms_key.logs.key_id
+}
+
+# The database's log groups can carry patient data (pgaudit records statement text; some error
+# messages quote values), so they get a key of their own, which only CloudWatch Logs uses, and only
+# for those groups: CloudWatch Logs decrypts events for whoever IAM allows to read the groups
+# (logs:GetLogEvents, FilterLogEvents, StartQuery), and disabling or deleting this key makes them
+# unreadable for everyone.
+data "aws_iam_policy_document" "kms_database_logs" {
+  source_policy_documents = [data.aws_iam_policy_document.kms_administration.json]
+
+  statement {
+    sid = "AllowCloudWatchLogsForTheDatabaseLogGroups"
+    actions = [
+      "kms:Encrypt*",
+      "kms:Decrypt*",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:Describe*",
+    ]
+    resources = ["*"] # In a key policy "*" means this key.
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.aws_region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:${local.database_log_group_prefix}*"]
+    }
+  }
+}
+
+resource "aws_kms_key" "database_logs" {
+  description             = "${local.name_prefix} database logs (RDS log exports, which can carry PHI)"
+  deletion_window_in_days = local.settings.kms_deletion_window_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.kms_database_logs.json
+
+  tags = { Name = "${local.name_prefix}-database-logs" }
+}
+
+resource "aws_kms_alias" "database_logs" {
+  name          = "alias/${local.name_prefix}-database-logs"
+  target_key_id = aws_kms_key.database_logs.key_id
 }
 
 ################################################################################
@@ -594,8 +779,10 @@ resource "aws_route_table" "app" {
   tags = { Name = "${local.name_prefix}-app-${each.key}", Tier = "app" }
 }
 
+# Only where the environment has internet egress: otherwise there is no NAT gateway to route to,
+# and the app subnets reach AWS through the VPC endpoints alone.
 resource "aws_route" "app_nat_gateway" {
-  for_each = local.az_index
+  for_each = toset(local.settings.internet_egress ? local.azs : [])
 
   route_table_id         = aws_route_table.app[each.key].id
   destination_cidr_block = "0.0.0.0/0"
@@ -755,6 +942,21 @@ resource "aws_security_group" "db" {
   }
 }
 
+# Only where the environment has interface endpoints: a group attached to nothing is a finding.
+resource "aws_security_group" "vpc_endpoints" {
+  count = local.settings.interface_endpoints ? 1 : 0
+
+  name_prefix = "${local.name_prefix}-vpce-"
+  description = "Interface VPC endpoints: HTTPS from app instances only, no egress"
+  vpc_id      = aws_vpc.this.id
+
+  tags = { Name = "${local.name_prefix}-vpce" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
   for_each = toset(var.allowed_ingress_cidrs)
 
@@ -804,9 +1006,40 @@ resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
   tags = { Name = "${local.name_prefix}-app-from-alb" }
 }
 
-resource "aws_vpc_security_group_egress_rule" "app_https" {
+# AWS APIs through the interface endpoints, and S3 through its gateway endpoint (the prefix list
+# of S3's addresses in the region).
+resource "aws_vpc_security_group_egress_rule" "app_to_endpoints" {
+  count = local.settings.interface_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.app.id
+  description                  = "HTTPS to the interface VPC endpoints (AWS APIs)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
+
+  tags = { Name = "${local.name_prefix}-app-to-endpoints" }
+}
+
+resource "aws_vpc_security_group_egress_rule" "app_to_s3" {
   security_group_id = aws_security_group.app.id
-  description       = "HTTPS to AWS APIs (SSM, CloudWatch) and package repositories via NAT"
+  description       = "HTTPS to S3 through its gateway endpoint (package repositories)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id
+
+  tags = { Name = "${local.name_prefix}-app-to-s3" }
+}
+
+# The internet, through NAT, only where the environment has internet egress (never in production
+# without a waiver).
+#trivy:ignore:AWS-0104 no egress limited to the VPC endpoints in dev, qa (not production); tapgen requires it in production
+resource "aws_vpc_security_group_egress_rule" "app_https" {
+  count = local.settings.internet_egress ? 1 : 0
+
+  security_group_id = aws_security_group.app.id
+  description       = "HTTPS to the internet via NAT"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
@@ -837,10 +1070,96 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
   tags = { Name = "${local.name_prefix}-db-from-app" }
 }
 
+resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_app" {
+  count = local.settings.interface_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.vpc_endpoints[0].id
+  description                  = "HTTPS from app instances"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.app.id
+
+  tags = { Name = "${local.name_prefix}-vpce-from-app" }
+}
+
+################################################################################
+# VPC Endpoints
+################################################################################
+
+# Instances reach AWS without the internet. S3 through a gateway endpoint on the app route tables
+# (free; Amazon Linux's package repositories and SSM Agent's files are served from S3; no
+# interface endpoint, which dnf's dual-stack repository names do not resolve to). The database
+# route table stays without routes.
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${var.aws_region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = [for rt in aws_route_table.app : rt.id]
+  policy            = data.aws_iam_policy_document.s3_endpoint.json
+
+  tags = { Name = "${local.name_prefix}-s3" }
+}
+
+# Reading is open (the AWS-owned repository and SSM buckets have names this stack cannot list in
+# every region), writing only to this account's buckets: PHI cannot be copied out through the
+# endpoint into another account's bucket (aws:ResourceAccount, IAM User Guide, "AWS global
+# condition context keys").
+data "aws_iam_policy_document" "s3_endpoint" {
+  #checkov:skip=CKV_AWS_283:A VPC endpoint policy grants nothing: it limits what any caller may do through the endpoint, and Amazon Linux and SSM Agent read AWS's buckets anonymously
+  statement {
+    sid       = "ReadObjectsOfAnyBucket"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${local.partition}:s3:::*/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+  }
+
+  statement {
+    sid       = "UseThisAccountsBuckets"
+    actions   = ["s3:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+# The AWS APIs instances call, privately, in every app subnet: Session Manager (ssm, ssmmessages,
+# ec2messages: Systems Manager User Guide, "Improve the security of EC2 instances by using VPC
+# endpoints for Systems Manager"), the CloudWatch agent (logs, monitoring), and kms,
+# secretsmanager and sts for the app. With private DNS the services' usual names resolve to the
+# endpoints (the VPC has DNS support and hostnames). Where the spec turns them off, instances reach
+# these APIs through NAT instead.
+resource "aws_vpc_endpoint" "interface" {
+  for_each = toset(local.settings.interface_endpoints ? local.interface_endpoint_services : [])
+
+  vpc_id              = aws_vpc.this.id
+  service_name        = "com.amazonaws.${var.aws_region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [for s in aws_subnet.app : s.id]
+  security_group_ids  = [aws_security_group.vpc_endpoints[0].id]
+  private_dns_enabled = true
+
+  tags = { Name = "${local.name_prefix}-${each.key}" }
+}
+
 ################################################################################
 # ALB Access Logs Bucket
 ################################################################################
 
+#trivy:ignore:AWS-0089 Terminal log bucket; logging it to another bucket would only move the gap
 resource "aws_s3_bucket" "alb_logs" {
   #checkov:skip=CKV_AWS_145:ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS
   #checkov:skip=CKV_AWS_18:Terminal log bucket; logging it to another bucket would only move the gap
@@ -877,6 +1196,7 @@ resource "aws_s3_bucket_versioning" "alb_logs" {
   }
 }
 
+#trivy:ignore:AWS-0132 ALB access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS
 resource "aws_s3_bucket_server_side_encryption_configuration" "alb_logs" {
   bucket = aws_s3_bucket.alb_logs.id
 
@@ -991,6 +1311,7 @@ resource "aws_s3_bucket_policy" "alb_logs" {
 # Application Load Balancer
 ################################################################################
 
+#trivy:ignore:AWS-0053 The load balancer is the platform's entry point for its clients; it serves HTTPS only
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_150:no ALB deletion protection in dev, qa (not production); it is on in production
   #checkov:skip=CKV2_AWS_28:WAF is the edge layer owned by the platform team; attach its web ACL with aws_wafv2_web_acl_association
@@ -1270,6 +1591,7 @@ resource "aws_db_parameter_group" "this" {
     value = "1"
   }
 
+  # Who connected, from where, to which database: no statement text.
   parameter {
     name  = "log_connections"
     value = "1"
@@ -1280,15 +1602,78 @@ resource "aws_db_parameter_group" "this" {
     value = "1"
   }
 
-  # DDL only: logging every statement would copy PHI from query text into the logs.
+  # Nothing below may write statement text or bind values, which carry patient data, to the
+  # PostgreSQL log (measured on PostgreSQL 15 in the research notes). Not even DDL: log_statement
+  # = ddl logs CREATE TABLE ... AS SELECT with its literals and CREATE ROLE ... PASSWORD in clear
+  # text; pgaudit records DDL instead, with passwords redacted. AWS: "We recommend that you keep
+  # log_statement set to none" (RDS User Guide, "Turning on query logging").
   parameter {
     name  = "log_statement"
-    value = "ddl"
+    value = "none"
+  }
+
+  # Slow statements would be logged with their text; Performance Insights (encrypted with the data
+  # key) is where query performance is read.
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "-1"
+  }
+
+  # The default (error) logs the text of every failing statement; panic turns that off.
+  parameter {
+    name  = "log_min_error_statement"
+    value = "panic"
+  }
+
+  # default verbosity adds DETAIL lines such as "Key (ssn)=(...) already exists."
+  parameter {
+    name  = "log_error_verbosity"
+    value = "terse"
+  }
+
+  # No bind values with logged statements or errors.
+  parameter {
+    name  = "log_parameter_max_length"
+    value = "0"
   }
 
   parameter {
-    name  = "log_min_duration_statement"
-    value = "1000"
+    name  = "log_parameter_max_length_on_error"
+    value = "0"
+  }
+
+  # pgaudit (45 CFR 164.312(b), audit controls), loaded at the next reboot: the parameter is
+  # static, and RDS refuses to apply it immediately. pg_stat_statements stays for Performance
+  # Insights' SQL statistics. No auto_explain: it logs query text and plans with their values.
+  parameter {
+    name         = "shared_preload_libraries"
+    value        = "pg_stat_statements,pgaudit"
+    apply_method = "pending-reboot"
+  }
+
+  # The only role RDS allows for object auditing: GRANT a PHI table's privileges to it and every
+  # statement on that table is audited (out/README.md, "Database audit").
+  parameter {
+    name  = "pgaudit.role"
+    value = "rds_pgaudit"
+  }
+
+  # The statement classes audited in every session (the spec's database.pgaudit_log).
+  parameter {
+    name  = "pgaudit.log"
+    value = local.settings.db_pgaudit_log
+  }
+
+  # Bind values are patient data: the audit records who ran which statement, not the values.
+  parameter {
+    name  = "pgaudit.log_parameter"
+    value = "0"
+  }
+
+  # Not the catalog queries every client (psql, drivers) makes: they bury the statements that matter.
+  parameter {
+    name  = "pgaudit.log_catalog"
+    value = "0"
   }
 
   tags = { Name = local.db_identifier }
@@ -1336,6 +1721,7 @@ resource "terraform_data" "db_final_snapshot" {
   triggers_replace = [local.db_identifier]
 }
 
+#trivy:ignore:AWS-0177 no RDS deletion protection in dev, qa (not production); tapgen requires it in production
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_157:no RDS Multi-AZ in dev, qa (not production); tapgen requires it in production
   #checkov:skip=CKV_AWS_293:no RDS deletion protection in dev, qa (not production); tapgen requires it in production
@@ -1383,7 +1769,8 @@ resource "aws_db_instance" "this" {
   monitoring_interval = 60
   monitoring_role_arn = aws_iam_role.rds_monitoring.arn
 
-  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  # Each to its own group, created first and encrypted with the database-log key.
+  enabled_cloudwatch_logs_exports = local.database_log_exports
 
   tags = { Name = local.db_identifier }
 
@@ -1419,7 +1806,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
   name              = each.value
   retention_in_days = local.settings.log_retention_days
-  kms_key_id        = aws_kms_key.logs.arn
+  kms_key_id        = local.log_group_keys[each.key]
   # Production's log groups stay when the stack is destroyed, and cannot be deleted while
   # their deletion protection is on.
   skip_destroy                = local.settings.log_groups_protected
@@ -1665,6 +2052,7 @@ resource "aws_kms_alias" "audit" {
   target_key_id = aws_kms_key.audit.key_id
 }
 
+#trivy:ignore:AWS-0089 The trail's own bucket: its server access logs would need another bucket, whose access would go unlogged in turn
 resource "aws_s3_bucket" "audit" {
   #checkov:skip=CKV_AWS_18:The trail's own bucket: its server access logs would need another bucket, whose access would go unlogged in turn
   #checkov:skip=CKV_AWS_145:CloudTrail encrypts each log file with the audit key itself (the trail's kms_key_id) and writes digest files with SSE-S3 by design (CloudTrail User Guide); the SSE-S3 default covers only objects sent without encryption
@@ -1706,6 +2094,7 @@ resource "aws_s3_bucket_versioning" "audit" {
 # CloudTrail encrypts each log file with the audit key itself (kms_key_id on the trail) and
 # writes digest files with SSE-S3 by design; the default only covers objects written without
 # an encryption header.
+#trivy:ignore:AWS-0132 CloudTrail encrypts each log file with the audit key itself (the trail's kms_key_id) and writes digest files with SSE-S3 by design (CloudTrail User Guide); the SSE-S3 default covers only objects sent without encryption
 resource "aws_s3_bucket_server_side_encryption_configuration" "audit" {
   bucket = aws_s3_bucket.audit.id
 
@@ -2214,6 +2603,7 @@ resource "terraform_data" "destroy_guard" {
   triggers_replace = [
     aws_kms_key.data.arn,
     aws_kms_key.logs.arn,
+    aws_kms_key.database_logs.arn,
     aws_kms_key.audit.arn,
     aws_kms_key.backup.arn,
     aws_kms_key.backup_dr[*].arn,
