@@ -113,19 +113,22 @@ def _duplicates(stack: Stack, places: _Places) -> Iterator[Problem]:
                           "remove or rename one", file=block.file)
         else:
             first[key] = (block.file, line)
-    names: dict[str, tuple[str, int | None]] = {}
+    def line_of_local(block: Block, name: str) -> int | None:  # only for a duplicate: it scans the block
+        lines = places.occurrences(block, re.compile(rf"^\s*{re.escape(name)}\s*="))
+        return lines[0] if lines else places.line(block)
+
+    defined: dict[str, Block] = {}
     for block in stack.blocks("locals"):
         for name in block.body:
             if name.startswith("__"):
                 continue
-            lines = places.occurrences(block, re.compile(rf"^\s*{re.escape(name)}\s*="))
-            line = lines[0] if lines else places.line(block)
-            if name in names:
-                other_file, other_line = names[name]
-                yield Problem(f"local.{name}", f"is defined again; the first is at {other_file}:{other_line}",
-                              line, "remove or rename one", file=block.file)
+            if name in defined:
+                other = defined[name]
+                yield Problem(f"local.{name}", f"is defined again; the first is at {other.file}:"
+                              f"{line_of_local(other, name)}", line_of_local(block, name), "remove or rename one",
+                              file=block.file)
             else:
-                names[name] = (block.file, line)
+                defined[name] = block
 
 
 def _documentation(stack: Stack) -> Iterator[Problem]:

@@ -302,9 +302,8 @@ def sections(environments: Mapping[str, Environment]) -> list[dict[str, object]]
                 for control in safeguard.controls]
         # Findings that differ only in their check or block share a line.
         findings: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
-        for exception in SCANNER_EXCEPTIONS:
-            where = {name: env for name, env in environments.items()
-                     if safeguard.weakened_by(exception) and exception.reason_for({name: env}) is not None}
+        for exception in (e for e in SCANNER_EXCEPTIONS if safeguard.weakened_by(e)):
+            where = {name: env for name, env in environments.items() if exception.reason_for({name: env}) is not None}
             if where:
                 key = (", ".join(where), exception.title, exception.reason_for(where), exception.compensation(where))
                 checks, addresses = findings.setdefault(key, ([], []))

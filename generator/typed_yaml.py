@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import types
 import typing
@@ -69,6 +70,12 @@ def setting(
     return dataclasses.field(default=default, metadata=metadata)
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """The model's field types, resolved once per class (a spec builds thousands of objects)."""
+    return typing.get_type_hints(cls)
+
+
 def _has_default(field: dataclasses.Field) -> bool:
     return (field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
             or field.metadata.get("derive") is not None)
@@ -123,7 +130,7 @@ class Builder:
             self.problem(loc, f"must be a mapping, got {_describe(loc.value)}")
             return _INVALID
         fields = {f.name: f for f in spec_fields(cls)}
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         valid = [*fields, *handled_elsewhere]
         unknown = [key for key in loc.value if key not in fields]
         misplaced = _misplaced(unknown, hints)

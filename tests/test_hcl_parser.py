@@ -4,7 +4,7 @@ import pytest
 from generator import hcl_parser, speed
 from generator.hcl_parser import HclSyntaxError, parse, parse_files
 
-from .helpers import OUT
+from .helpers import GOLDEN, OUT
 
 STACK = {p.name: p.read_text() for p in OUT.glob("*.tf")}
 
@@ -38,10 +38,32 @@ def test_the_join_of_the_pieces_parses_equals_the_whole_file_parse(empty_cache):
 def test_pieces_seen_before_are_not_parsed_again(empty_cache, counted):
     parse_files(STACK)
     first = len(counted)
-    assert first == sum(len(hcl_parser._top_level_pieces(text)) for text in STACK.values())
+    # A locals block's map (the environments, the audit filters) is parsed entry by entry.
+    pieces = [piece for text in STACK.values() for piece in hcl_parser._top_level_pieces(text)]
+    maps = [hcl_parser._MAP_ATTRIBUTE.search(piece) for piece in pieces if hcl_parser._LOCALS.search(piece)]
+    entries = sum(len(hcl_parser._top_level_pieces(m.group(2), hcl_parser._ENTRY_END)) for m in maps if m)
+    assert entries >= len(parse(STACK["tap_stack.tf"])["locals"][0]["environments"])
+    assert first == len(pieces) + entries
     edited = STACK["tap_stack.tf"].replace('"10.10.0.0/16"', '"10.11.0.0/16"')
     assert parse_files({**STACK, "tap_stack.tf": edited})["tap_stack.tf"] == parse(edited)
-    assert len(counted) == first + 1  # only the changed piece
+    assert counted[first:] == [next(p for p in counted if "10.11.0.0/16" in p)]  # only dev's entry
+    assert len(counted[first]) < len(edited) / 20
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir()))
+def test_every_golden_record_parses_piece_by_piece_as_a_whole(empty_cache, case):
+    for path in (GOLDEN / case).glob("*.tf"):
+        text = path.read_text()
+        assert parse_files({path.name: text})[path.name] == parse(text), path
+
+
+def test_a_heredoc_that_looks_like_an_entry_end_falls_back_to_the_whole_file(empty_cache):
+    # User data is a heredoc inside an environment's entry; a "    }" line in it looks like the
+    # entry's end. The entries then fail to parse on their own, and the file parses whole.
+    text = STACK["tap_stack.tf"].replace('      user_data                  = ""',
+                                         '      user_data                  = <<EOT\n    }\n    x = {\nEOT', 1)
+    assert text != STACK["tap_stack.tf"]
+    assert parse_files({"tap_stack.tf": text})["tap_stack.tf"] == parse(text)
 
 
 HEREDOC = 'locals {\n  doc = <<EOT\n}\nresource "fake" "block" {\n}\nEOT\n}\n\nresource "aws_vpc" "a" {\n}\n'
