@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ADDRESS = re.compile(r"[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*")
 _RESOURCE_HEADER = re.compile(r'^resource "([a-z][a-z0-9_]*)" "([A-Za-z_][A-Za-z0-9_-]*)"', re.M)
 
 

@@ -14,11 +14,11 @@ import click
 
 from . import __version__, deploy_inputs, impact, pipeline, speed, views
 from . import guard as plan_guard
-from .errors import Exit, TapgenError
+from .errors import Exit, Problem, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
 from .spec import Spec
-from .writer import WORKSPACES, render_mode, unified_diff
+from .writer import WORKSPACES, WriteError, render_mode, unified_diff
 
 DEFAULT_SPEC = "environments.yaml"
 DEFAULT_OUT = "out"
@@ -228,28 +228,28 @@ def schema() -> None:
 def init(path: Path) -> None:
     """Write a commented starter spec to PATH, and beside it vars/<env>.tfvars.example for each of
     its environments; a file that exists is kept (for an existing spec, only the examples are written)."""
-    try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write((template_dir() / "starter.yaml").read_text(encoding="utf-8"))
-    except FileExistsError:
-        click.echo(f"kept {path} (tapgen init never overwrites)", err=True)
-    except OSError as error:
-        raise click.UsageError(f"cannot write {path}: {error.strerror}") from None
-    else:
+    if _write_new(path, (template_dir() / "starter.yaml").read_text(encoding="utf-8")):
         click.echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
     _, spec = load_spec(path)
     for name, text in deploy_inputs.tfvars_examples(spec, path.name).items():
         target = path.parent / VARS_DIR / name
-        try:
-            target.parent.mkdir(exist_ok=True)
-            with open(target, "x", encoding="utf-8") as handle:
-                handle.write(text)
-        except FileExistsError:
-            click.echo(f"kept {target} (tapgen init never overwrites)", err=True)
-            continue
-        except OSError as error:
-            raise click.UsageError(f"cannot write {target}: {error.strerror}") from None
-        click.echo(f"wrote {target}; copy it to {target.with_suffix('')} for the deploy-time inputs", err=True)
+        if _write_new(target, text, make_folder=True):
+            click.echo(f"wrote {target}; copy it to {target.with_suffix('')} for the deploy-time inputs", err=True)
+
+
+def _write_new(path: Path, text: str, make_folder: bool = False) -> bool:
+    """Write ``path`` unless it exists (say so then); False when it was kept."""
+    try:
+        if make_folder:
+            path.parent.mkdir(exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        click.echo(f"kept {path} (tapgen init never overwrites)", err=True)
+        return False
+    except OSError as error:
+        raise WriteError(str(path), [Problem("", f"cannot be written: {error.strerror}")]) from None
+    return True
 
 
 @main.command()

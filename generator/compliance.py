@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .policy import SCANNER_EXCEPTIONS, WAIVABLE_RULES, ScannerException
+from .policy import SCANNER_EXCEPTIONS, WAIVABLE_RULES, ScannerException, derived_settings
 from .recovery import schedule_text
 from .spec import Environment
 from .views import markdown_table
@@ -57,12 +57,9 @@ def _trail(env: Environment) -> bool:
     return env.audit.trail
 
 
-def _production(env: Environment) -> bool:
-    return env.production
-
-
-def _production_trail(env: Environment) -> bool:
-    return env.production and env.audit.trail
+def _derived(name: str) -> Callable[[Environment], bool]:
+    """Whether an environment has what policy derives for it (a lock, the destroy guard...)."""
+    return lambda env: bool(derived_settings(env)[name])
 
 
 def _recorded_in(env: Environment) -> str:
@@ -138,7 +135,7 @@ SAFEGUARDS = (
                      "CKV_AWS_338"), trivy=('AWS-0161', 'AWS-0163', 'AWS-0089', 'AWS-0090', 'AWS-0132', 'AWS-0017'),
                     present=_trail, detail=lambda env: (f"{env.audit.retention_days} days"
                                                         + (f", Object Lock {env.audit.object_lock}"
-                                                           if env.production else ""))),
+                                                           if derived_settings(env)["audit_object_lock"] else ""))),
             Control("Object-level reads, writes and deletes of the ALB log bucket as S3 data events",
                     ("aws_s3_bucket.alb_logs",), ("CKV_AWS_18",),
                     present=lambda env: env.trail_owner is not None, detail=_recorded_in),
@@ -169,7 +166,7 @@ SAFEGUARDS = (
             Control("Trail log file validation: a changed or deleted log file is detectable",
                     ("aws_cloudtrail.this",), ("CKV_AWS_36",), trivy=('AWS-0016',), present=_trail),
             Control("Object Lock on the trail's log files for audit.retention_days",
-                    ("aws_s3_bucket_object_lock_configuration.audit",), present=_production_trail,
+                    ("aws_s3_bucket_object_lock_configuration.audit",), present=_derived("audit_object_lock"),
                     detail=lambda env: f"{env.audit.object_lock}, {env.audit.retention_days} days"),
             Control("Versioned log buckets keep every object",
                     ("aws_s3_bucket.alb_logs", "aws_s3_bucket_versioning.alb_logs", "aws_s3_bucket.audit",
@@ -178,10 +175,10 @@ SAFEGUARDS = (
                     ("aws_db_instance.this",), ("CKV_AWS_293",), trivy=('AWS-0177',),
                     present=lambda env: env.database.deletion_protection),
             Control("Vault Lock: no recovery point deleted or shortened before its retention ends",
-                    ("aws_backup_vault_lock_configuration.this",), present=_production,
+                    ("aws_backup_vault_lock_configuration.this",), present=_derived("destroy_guard"),
                     detail=lambda env: env.backup.vault_lock),
             Control("Destroy guard: a plan that destroys a key, a vault, the audit bucket or the database fails",
-                    ("terraform_data.destroy_guard",), present=_production),
+                    ("terraform_data.destroy_guard",), present=_derived("destroy_guard")),
             Control("Keys wait kms_deletion_window_days before deletion, and an alarm fires when one is "
                     "scheduled", ("aws_kms_key.data", "aws_kms_key.backup"), ("CKV_AWS_227",),
                     detail=lambda env: f"{env.kms_deletion_window_days} days"),
@@ -265,10 +262,10 @@ SAFEGUARDS = (
             Control("A synchronous standby in a second availability zone", ("aws_db_instance.this",),
                     ("CKV_AWS_157",), present=lambda env: env.database.multi_az),
             Control("Vault Lock on the copies in the second region", ("aws_backup_vault_lock_configuration.dr",),
-                    present=lambda env: env.production and _dr(env), detail=lambda env: env.backup.vault_lock),
+                    present=_derived("backup_dr_vault_lock"), detail=lambda env: env.backup.vault_lock),
             Control("Log groups and the load balancer survive a destroy; the destroy guard",
                     ("aws_cloudwatch_log_group.this", "aws_lb.this", "terraform_data.destroy_guard"),
-                    ("CKV_AWS_150",), present=_production),
+                    ("CKV_AWS_150",), present=_derived("destroy_guard")),
             Control("How to restore, and the recovery objectives: out/README.md", ()),
         ),
         ("production", "dr_region", "multi_az", "deletion_protection", "kms_deletion_window"),

@@ -118,3 +118,14 @@ def hcl_identifier(name: str) -> str:
     if not _IDENTIFIER.match(name) or "-" in name:
         raise ValueError(f"{name!r} is not an HCL identifier")
     return name
+
+
+# A resource address as moved and removed blocks name it: TYPE.NAME, or data.TYPE.NAME.
+ADDRESS = re.compile(r"(data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def hcl_address(address: str) -> str:
+    """``address`` where HCL expects a resource address (``from = ...``); anything else is a bug."""
+    if not ADDRESS.fullmatch(address):
+        raise ValueError(f"{address!r} is not a resource address")
+    return address

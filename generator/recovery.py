@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from .policy import derived_settings
 from .spec import Environment
 
 # cron(minute hour * * ? *) or cron(minute hour ? * * *): every day at one time.
@@ -39,7 +40,7 @@ def objectives(env: Environment, name_prefix: str) -> dict[str, str]:
         "copies in a second region": (
             f"every snapshot, kept {backup.dr_retention_days} days in {name_prefix}-vault-dr in "
             f"{backup.dr_region}, under a key of that region" if backup.dr_region else "none"),
-        "Vault Lock": backup.vault_lock if env.production else "none",
+        "Vault Lock": backup.vault_lock if derived_settings(env)["backup_vault_lock"] else "none",
         "RPO, this region": "about 5 minutes (point-in-time restore)",
         "RPO, region or data key lost": (
             f"up to {interval}, plus the time the copy takes" if backup.dr_region

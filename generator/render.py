@@ -15,6 +15,7 @@ import jinja2
 from . import speed
 from .errors import Problem, TemplateError
 from .hcl import (
+    hcl_address,
     hcl_attributes,
     hcl_comment,
     hcl_identifier,
@@ -34,6 +35,7 @@ TEMPLATE_FILTERS = {
     "hcl_string": hcl_string,
     "hcl_key": hcl_key,
     "hcl_attributes": hcl_attributes,
+    "hcl_address": hcl_address,
     "hcl_comment": hcl_comment,
     "hcl_identifier": hcl_identifier,
     "hcl_template_text": hcl_template_text,

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from generator import __version__, addresses
-from generator.addresses import ADDRESS, Dropped, Moved
+from generator.addresses import Dropped, Moved
+from generator.hcl import ADDRESS
 from generator.stack import Stack
 from generator.stateful import is_stateful
 

@@ -36,15 +36,19 @@ def test_a_renamed_project_lists_every_stateful_replacement_and_a_resource_addre
     result = guard(plan)
     assert result.exit_code == 1
     refused = [line.split(": ")[1] for line in result.stderr.splitlines() if line.startswith(plan)]
-    assert refused == ['aws_cloudwatch_log_group.this["app"]', 'aws_cloudwatch_log_group.this["postgresql"]',
-                       'aws_cloudwatch_log_group.this["upgrade"]', 'aws_cloudwatch_log_group.this["vpc_flow_logs"]',
-                       "aws_s3_bucket.alb_logs"]
+    assert refused == ["aws_backup_vault.dr[0]", "aws_backup_vault.this", "aws_cloudwatch_log_group.audit",
+                       'aws_cloudwatch_log_group.this["app"]', 'aws_cloudwatch_log_group.this["iam-db-auth-error"]',
+                       'aws_cloudwatch_log_group.this["postgresql"]', 'aws_cloudwatch_log_group.this["upgrade"]',
+                       'aws_cloudwatch_log_group.this["vpc_flow_logs"]', "aws_s3_bucket.alb_logs", "aws_s3_bucket.audit"]
     assert "forced by bucket" in result.stderr and "forced by name" in result.stderr
     assert "holds no data: aws_security_group.app: replaced" in result.stderr
     assert "holds no data: aws_db_parameter_group.this: replaced (created, then the old one destroyed)" in result.stderr
     partly = guard(plan, "--allow", "aws_s3_bucket.alb_logs", "--allow", 'aws_cloudwatch_log_group.this["app"]')
     assert partly.exit_code == 1 and 'aws_cloudwatch_log_group.this["upgrade"]' in partly.stderr
-    assert guard(plan, "--allow", "aws_s3_bucket.alb_logs", "--allow", "aws_cloudwatch_log_group.this").exit_code == 0
+    everything = [arg for address in ("aws_s3_bucket.alb_logs", "aws_s3_bucket.audit", "aws_cloudwatch_log_group.this",
+                                      "aws_cloudwatch_log_group.audit", "aws_backup_vault.this", "aws_backup_vault.dr")
+                  for arg in ("--allow", address)]
+    assert guard(plan, *everything).exit_code == 0
 
 
 def test_a_destroyed_log_group_is_refused_and_stateless_deletions_are_listed():

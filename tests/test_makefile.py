@@ -106,7 +106,8 @@ def test_apply_refuses_a_plan_that_replaces_the_database_before_asking(make, tmp
 
 
 def test_allow_replace_lets_named_replacements_through(make, tmp_path):
-    allow = 'ALLOW_REPLACE=aws_s3_bucket.alb_logs aws_cloudwatch_log_group.this["app"] aws_cloudwatch_log_group.this'
+    allow = ('ALLOW_REPLACE=aws_s3_bucket.alb_logs aws_s3_bucket.audit aws_cloudwatch_log_group.this["app"] '
+             "aws_cloudwatch_log_group.this aws_cloudwatch_log_group.audit aws_backup_vault.this aws_backup_vault.dr")
     done, calls = make("apply", "WORKSPACE=staging", allow, input="yes\n", plan="rename_project.json")
     assert done.returncode == 0, done.stderr
     assert 'allowed: aws_cloudwatch_log_group.this["vpc_flow_logs"]: replaced' in done.stderr
