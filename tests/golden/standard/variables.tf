@@ -7,7 +7,7 @@ variable "aws_region" {
   default     = "us-west-2"
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$", var.aws_region))
+    condition     = can(regex("^(?:[a-z]{2}(-[a-z]+)+-[0-9]{1,2})$", var.aws_region))
     error_message = "The aws_region must be an AWS region code such as \"us-west-2\" or \"us-gov-west-1\"."
   }
 }
@@ -64,8 +64,8 @@ variable "health_check_path" {
   default     = "/health"
 
   validation {
-    condition     = can(regex("^/[^\\s]*$", var.health_check_path))
-    error_message = "The health_check_path must start with \"/\" and contain no whitespace, for example \"/health\"."
+    condition     = can(regex("^(?:/[A-Za-z0-9._~/-]*)$", var.health_check_path))
+    error_message = "The health_check_path must start with \"/\" and hold only letters, digits and . _ ~ / -, for example \"/health\"."
   }
 }
 
@@ -75,7 +75,7 @@ variable "ami_id" {
   default     = null
 
   validation {
-    condition     = var.ami_id == null || can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", var.ami_id))
+    condition     = var.ami_id == null || can(regex("^(?:ami-([0-9a-f]{8}|[0-9a-f]{17}))$", var.ami_id))
     error_message = "The ami_id must be null or an AMI ID such as \"ami-0123456789abcdef0\"."
   }
 }

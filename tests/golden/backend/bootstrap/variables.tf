@@ -7,7 +7,7 @@ variable "aws_region" {
   default     = "eu-central-1"
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$", var.aws_region))
+    condition     = can(regex("^(?:[a-z]{2}(-[a-z]+)+-[0-9]{1,2})$", var.aws_region))
     error_message = "The aws_region must be an AWS region code such as \"us-west-2\" or \"us-gov-west-1\"."
   }
 }
