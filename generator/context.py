@@ -201,7 +201,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
     settings = {name: environment_settings(env, trail_shared_by(spec, name)) for name, env in spec.environments.items()}
     # The environments this output covers: what its scanner annotations must account for.
     covered = {resolved: spec.environments[resolved]} if resolved else spec.environments
-    slots = 2 ** SUBNET_NEWBITS // 4  # each tier's block leaves a quarter of the range free
+    slots = 2 ** SUBNET_NEWBITS // 4  # three tiers of a quarter each: the last quarter of the range stays free
     return {
         "source": source,
         "tapgen_version": __version__,
@@ -219,8 +219,8 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "db_master_username": DB_MASTER_USERNAME,
         "db_log_exports": DB_LOG_EXPORTS,
         # Keys padded as terraform fmt aligns the log group map's "=" (the app's group first).
-        "log_group_keys": {purpose: hcl_key(purpose).ljust(max(len(hcl_key(p)) for p in ("app", *DB_LOG_EXPORTS)))
-                           for purpose in ("app", *DB_LOG_EXPORTS)},
+        "log_group_map_keys": {purpose: hcl_key(purpose).ljust(max(len(hcl_key(p)) for p in ("app", *DB_LOG_EXPORTS)))
+                               for purpose in ("app", *DB_LOG_EXPORTS)},
         "interface_endpoint_services": INTERFACE_ENDPOINT_SERVICES,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},

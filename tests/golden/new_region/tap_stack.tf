@@ -1241,7 +1241,8 @@ data "aws_iam_policy_document" "alb_logs" {
     }
   }
 
-  # Regions opened in or after August 2022 deliver ALB logs as this service principal.
+  # Every region accepts delivery as this service principal; it is the only one in regions with no
+  # ELB account (those opened since August 2022, and Jakarta: generator/regions.py).
   statement {
     sid       = "AllowELBLogDeliveryServicePrincipal"
     actions   = ["s3:PutObject"]

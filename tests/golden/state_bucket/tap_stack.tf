@@ -243,7 +243,7 @@ data "aws_availability_zones" "available" {
   }
 }
 
-# Regions opened before August 2022 deliver ALB access logs as a regional ELB account; newer
+# Regions with an ELB account (opened before August 2022) deliver ALB access logs as it; newer
 # regions use the log-delivery service principal granted alongside it.
 data "aws_elb_service_account" "this" {}
 
@@ -1166,7 +1166,8 @@ data "aws_iam_policy_document" "alb_logs" {
     }
   }
 
-  # Regions opened in or after August 2022 deliver ALB logs as this service principal.
+  # Every region accepts delivery as this service principal; it is the only one in regions with no
+  # ELB account (those opened since August 2022, and Jakarta: generator/regions.py).
   statement {
     sid       = "AllowELBLogDeliveryServicePrincipal"
     actions   = ["s3:PutObject"]
@@ -1178,7 +1179,7 @@ data "aws_iam_policy_document" "alb_logs" {
     }
   }
 
-  # Regions opened before August 2022 deliver as the regional ELB account instead.
+  # Regions with an ELB account (opened before August 2022) deliver as that account too.
   statement {
     sid       = "AllowELBLogDeliveryRegionalAccount"
     actions   = ["s3:PutObject"]
