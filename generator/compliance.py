@@ -45,6 +45,7 @@ class Safeguard:
     standard: str  # what the rule asks, in its words (shortened)
     controls: tuple[Control, ...]
     rules: tuple[str, ...]  # production rules whose waiver weakens it
+    not_covered: tuple[str, ...] = ()  # what the stack leaves to the organisation, in every environment
 
     def weakened_by(self, exception: ScannerException) -> bool:
         """Whether an accepted finding is one of the checks of a control, on one of its resources."""
@@ -113,6 +114,12 @@ SAFEGUARDS = (
                     detail=lambda env: f"account {env.account_id}"),
         ),
         ("production", "account_id", "separate_account"),
+        not_covered=("Who may sign in: the stack creates no roles for people. Who can start a Session Manager "
+                     "shell on the instances, or read the master user's secret, is decided by your IAM "
+                     "policies",
+                     "The interface endpoints keep AWS's default endpoint policy (full access): a caller "
+                     "inside the VPC could use them with another account's credentials, which an endpoint "
+                     "policy conditioned on aws:PrincipalAccount would refuse",),
     ),
     Safeguard(
         "45 CFR 164.312(b)", "Audit controls",
@@ -157,6 +164,12 @@ SAFEGUARDS = (
                     ("CKV_AWS_91", "CKV_AWS_21", "CKV2_AWS_6", "CKV_AWS_144", "CKV_AWS_145"), trivy=('AWS-0089', 'AWS-0090', 'AWS-0132')),
         ),
         ("production", "audit_trail", "audit_retention", "flow_logs", "log_retention"),
+        not_covered=("What is typed in a Session Manager session: session logging is an account-wide "
+                     "preference (the SSM-SessionManagerRunShell document) that the stack does not own; the "
+                     "trail records each StartSession",
+                     "Reads and writes of PHI tables: pgaudit audits the statement classes of "
+                     "database.pgaudit_log (ddl and role by default) in every session; audit PHI tables by "
+                     "object (out/README.md)",),
     ),
     Safeguard(
         "45 CFR 164.312(c)(1)", "Integrity",
@@ -184,6 +197,10 @@ SAFEGUARDS = (
                     detail=lambda env: f"{env.kms_deletion_window_days} days"),
         ),
         ("production", "deletion_protection", "kms_deletion_window"),
+        not_covered=("Governance mode (the default of audit.object_lock and backup.vault_lock) lets a "
+                     "principal with s3:BypassGovernanceRetention, or one that may delete the vault's lock, "
+                     "still remove protected data; compliance mode prevents that for everyone, and cannot be "
+                     "undone",),
     ),
     Safeguard(
         "45 CFR 164.312(d)", "Person or entity authentication",
@@ -224,6 +241,12 @@ SAFEGUARDS = (
                     present=lambda env: env.internet_egress),
         ),
         ("production", "internet_egress", "interface_endpoints"),
+        not_covered=("TLS ends at the load balancer: it forwards to the instances over HTTP on app_port inside "
+                     "the VPC, which only its security group reaches. Encrypting that hop ((e)(2)(ii) is "
+                     "addressable) needs a certificate on the instances and an HTTPS target group",
+                     "Reads through the S3 gateway endpoint reach any bucket (Amazon Linux's repositories and "
+                     "SSM Agent's files are in AWS's buckets); only writes are limited to this account's "
+                     "buckets",),
     ),
     Safeguard(
         "45 CFR 164.308(a)(1)(ii)(D)", "Information system activity review",
@@ -237,6 +260,8 @@ SAFEGUARDS = (
                     ("CKV_AWS_319",), present=_trail),
         ),
         ("production", "audit_trail"),
+        not_covered=("Notifications of failed backup, copy and restore-test jobs: AWS Backup reports them in "
+                     "its console and to EventBridge, where the stack subscribes nothing",),
     ),
     Safeguard(
         "45 CFR 164.308(a)(7)(ii)(A)", "Contingency plan: data backup plan",
