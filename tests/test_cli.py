@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 import signal
@@ -7,6 +8,7 @@ import time
 import pytest
 
 from generator import __version__
+from generator.writer import MANIFEST
 
 from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, TAPGEN, run_cli, snapshot
 
@@ -197,3 +199,19 @@ def test_ctrl_c_while_python_is_still_importing_exits_130_without_a_traceback(tm
         assert "Traceback" not in stderr and process.returncode in (0, 130), (delay, stderr)
         codes.append(process.returncode)
     assert 130 in codes
+
+
+def test_a_manifest_naming_files_outside_out_is_refused_and_they_are_neither_shown_nor_deleted(tmp_path):
+    out = tmp_path / "out"
+    run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    victim = tmp_path / "secret.env"
+    victim.write_text("TOKEN=hunter2\n")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["files"][str(victim)] = "sha256:0"
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    before = snapshot(tmp_path)
+    for args in (["--check"], []):
+        result = run_cli("render", *args, "--spec", DEFAULT_SPEC, "--out", out)
+        assert result.exit_code == 1 and "hunter2" not in result.output
+        assert result.stderr.startswith(f"{out}/{MANIFEST}: lists '{victim}', which is an absolute path")
+    assert snapshot(tmp_path) == before
