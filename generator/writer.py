@@ -193,11 +193,46 @@ def recover(out_dir: Path) -> None:
         return
     with _locked(out_dir):  # a render holds this lock for as long as its staging exists
         for stage in _staging_dirs(out_dir):
-            journal = stage / JOURNAL
-            if journal.is_file():
-                _roll_back(json.loads(journal.read_text(encoding="utf-8")), stage, out_dir)
+            journal = _read_journal(stage)
+            if journal is not None:
+                _roll_back(journal, stage, out_dir)
                 _sync_directory(out_dir)
             shutil.rmtree(stage)
+
+
+_KINDS = ("create", "update", "delete")
+
+
+def _read_journal(stage: Path) -> list[tuple[str, str]] | None:
+    """The (name, kind) changes a staging directory's journal lists, None if it has none. One that
+    cannot be read, or names a file outside the directory, is a WriteError: nothing is put back."""
+    path = stage / JOURNAL
+    try:
+        text = _read(path)
+    except OSError as error:
+        raise _untrusted_journal(path, error.strerror or str(error)) from None
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise _untrusted_journal(path, "is not valid JSON") from None
+    entries = data.get("changes") if isinstance(data, dict) else None
+    if not (isinstance(entries, list) and all(
+            isinstance(entry, list) and len(entry) == 2 and entry[1] in _KINDS for entry in entries)):
+        raise _untrusted_journal(path, "is not a journal tapgen wrote (changes: a list of [name, kind])")
+    for name, _ in entries:
+        if outside_reason(name):
+            raise _untrusted_journal(path, f"lists '{name}', which {outside_reason(name)}")
+    return [(name, kind) for name, kind in entries]
+
+
+def _untrusted_journal(path: Path, reason: str) -> WriteError:
+    stage = path.parent
+    return WriteError(str(stage.parent), [Problem(
+        "", f"{reason}, so tapgen cannot tell which files an interrupted render changed and puts nothing back",
+        file=str(path), hint=f"the files as they were before it are the .previous files in {stage}: put back any "
+        f"you need, then delete {stage}")])
 
 
 def read_manifest(out_dir: Path) -> dict:
@@ -290,7 +325,7 @@ def _swap(pending: list[Change], out_dir: Path) -> None:
                 for folder in [*folders, out_dir]:
                     _sync_directory(folder)
             except BaseException:
-                _roll_back({"changes": [[c.name, c.kind] for c in done]}, stage, out_dir)
+                _roll_back([(c.name, c.kind) for c in done], stage, out_dir)
                 _remove_created(made[::-1])
                 raise
             finally:
@@ -298,9 +333,9 @@ def _swap(pending: list[Change], out_dir: Path) -> None:
                 _sync_directory(stage)
 
 
-def _roll_back(journal: dict, stage: Path, out_dir: Path) -> None:
+def _roll_back(journal: list[tuple[str, str]], stage: Path, out_dir: Path) -> None:
     """Put back the previous version of every file the journal names (all old again)."""
-    for name, kind in reversed(journal["changes"]):
+    for name, kind in reversed(journal):
         target, previous = out_dir / name, stage / f"{name}.previous"
         if kind == "create":
             if not (stage / name).exists():  # it was renamed into place
@@ -311,7 +346,9 @@ def _roll_back(journal: dict, stage: Path, out_dir: Path) -> None:
 
 def _staging_dirs(out_dir: Path) -> list[Path]:
     try:
-        return sorted(p for p in out_dir.iterdir() if p.name.startswith(STAGING_PREFIX) and p.is_dir())
+        # Never a symbolic link: its journal would be another directory's.
+        return sorted(p for p in out_dir.iterdir()
+                      if p.name.startswith(STAGING_PREFIX) and p.is_dir() and not p.is_symlink())
     except (FileNotFoundError, NotADirectoryError):
         return []
 

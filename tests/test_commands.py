@@ -178,3 +178,18 @@ def test_validate_answers_at_once_for_a_fifo_and_clears_what_a_killed_render_lef
     (directory / ".tapgen-staging-x" / "tap_stack.tf").write_text("half written")
     assert run_cli("validate", directory).exit_code == 0
     assert not (directory / ".tapgen-staging-x").exists()
+
+
+def test_validate_never_acts_on_a_journal_that_names_a_file_outside_the_directory(tmp_path):
+    directory = tmp_path / "copy"
+    shutil.copytree(OUT, directory)
+    (tmp_path / "victimdir").mkdir()
+    (tmp_path / "victimdir" / "v.txt").write_text("mine\n")
+    (directory / ".tapgen-staging-x").mkdir()
+    (directory / ".tapgen-staging-x" / "journal.json").write_text('{"changes": [["../victimdir/v.txt", "create"]]}')
+    result = run_cli("validate", directory)
+    assert result.exit_code == 1 and "journal.json: lists '../victimdir/v.txt'" in result.stderr
+    assert (tmp_path / "victimdir" / "v.txt").read_text() == "mine\n"
+    (directory / ".tapgen-staging-x" / "journal.json").write_text('{"changes": [["tap_stack.tf", ')
+    result = run_cli("validate", directory)
+    assert result.exit_code == 1 and "journal.json: is not valid JSON" in result.stderr

@@ -295,3 +295,44 @@ def test_a_name_tapgen_would_write_outside_the_directory_is_a_bug_not_a_write(tm
 ])
 def test_which_names_an_output_directory_can_hold(name, reason):
     assert writer.outside_reason(name) == reason
+
+
+@pytest.mark.parametrize("journal", [
+    '{"changes": [["../victimdir/v.txt", "create"]]}',
+    '{"changes": [["{victim}", "update"]]}',
+    '{"changes": [["a.tf", "explode"]]}',
+    '{"changes": "a.tf"}',
+    '{"changes": [["a.tf", "cr',  # truncated
+    "[]",
+    "\xff\xfe",
+])
+def test_a_journal_naming_anything_outside_or_unreadable_is_reported_and_never_acted_on(tmp_path, journal):
+    out = tmp_path / "out"
+    (tmp_path / "victimdir").mkdir()
+    victim = tmp_path / "victimdir" / "v.txt"
+    victim.write_text("not tapgen's\n")
+    write_atomic(files("one"), out)
+    stage = out / f"{writer.STAGING_PREFIX}x"
+    stage.mkdir()
+    (stage / writer.JOURNAL).write_text(journal.replace("{victim}", str(victim)), encoding="utf-8")
+    before = snapshot(tmp_path)
+    for attempt in (lambda: writer.recover(out), lambda: writer.pending_changes(files("two"), out),
+                    lambda: write_atomic(files("two"), out)):
+        with pytest.raises(WriteError) as caught:
+            attempt()
+        [line, _] = caught.value.report().splitlines()
+        assert line.startswith(f"{stage / writer.JOURNAL}: ") and "puts nothing back" in line
+        assert f"then delete {stage})" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_a_staging_directory_that_is_a_symbolic_link_is_not_tapgens(tmp_path):
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.tf.previous").write_text("planted\n")
+    (elsewhere / writer.JOURNAL).write_text('{"changes": [["a.tf", "update"]]}')
+    write_atomic(files("one"), out)
+    (out / f"{writer.STAGING_PREFIX}x").symlink_to(elsewhere)
+    writer.recover(out)
+    assert (out / "a.tf").read_text() == files("one")["a.tf"] and (elsewhere / "a.tf.previous").exists()
