@@ -99,7 +99,9 @@ def changes(files: Mapping[str, str], out_dir: Path) -> list[Change]:
         if outside_reason(name):  # the names come from tapgen's own templates
             raise ValueError(f"tapgen was about to write {name!r}, which {outside_reason(name)}")
     manifest = read_manifest(out_dir)
-    owned = set(_owned_files(out_dir, manifest, {*files, *manifest.get("files", {})}))
+    names = {*files, *manifest.get("files", {})}
+    _require_folders(out_dir, names)
+    owned = set(_owned_files(out_dir, manifest, names))
     found, foreign = [], []
     for name in sorted(set(files) | (owned - {MANIFEST})):  # --check leaves the manifest out
         old = _read(out_dir / name)
@@ -442,11 +444,29 @@ def _open_regular(path: Path) -> int | None:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-                else "not a regular file")
-        raise _NotRegular(errno.EINVAL, f"is {kind}; tapgen reads and replaces only regular files", str(path))
+        raise _NotRegular(errno.EINVAL, f"is {_kind(mode)}; tapgen reads and replaces only regular files", str(path))
     return fd
+
+
+def _require_folders(out_dir: Path, names: set[str]) -> None:
+    """Each subdirectory ``names`` put files in (bootstrap/) is absent or a real directory: never a
+    symbolic link, through which files would be read and written somewhere else."""
+    for folder in sorted({name.rpartition("/")[0] for name in names} - {""}):
+        path = out_dir / folder
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISDIR(mode):
+            raise _NotRegular(errno.ENOTDIR, f"is {_kind(mode)}, not a directory; tapgen writes files only into "
+                              "a real directory, never through a link", str(path))
+
+
+def _kind(mode: int) -> str:
+    return ("a directory" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode)
+            else "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a regular file" if stat.S_ISREG(mode)
+            else "not a regular file")
 
 
 def _read(path: Path) -> str | None:
@@ -477,7 +497,7 @@ def _owned_files(out_dir: Path, manifest: dict, names: set[str]) -> list[str]:
         owned.add(MANIFEST)
     folders = {""} | {name.rpartition("/")[0] for name in names}
     for folder in sorted(folders):
-        if not (out_dir / folder).is_dir() or (out_dir / folder).is_symlink():
+        if not (out_dir / folder).is_dir():  # a real directory or none (_require_folders)
             continue
         for entry in os.scandir(out_dir / folder):
             if entry.name.endswith(_OWNED_SUFFIXES) and entry.is_file(follow_symlinks=False):

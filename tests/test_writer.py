@@ -336,3 +336,22 @@ def test_a_staging_directory_that_is_a_symbolic_link_is_not_tapgens(tmp_path):
     (out / f"{writer.STAGING_PREFIX}x").symlink_to(elsewhere)
     writer.recover(out)
     assert (out / "a.tf").read_text() == files("one")["a.tf"] and (elsewhere / "a.tf.previous").exists()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "file", "dangling symlink"])
+def test_a_subdirectory_that_is_not_a_directory_is_never_written_through(tmp_path, kind):
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out.mkdir()
+    if kind == "file":
+        (out / "bootstrap").write_text("mine\n")
+    else:
+        (out / "bootstrap").symlink_to(elsewhere if kind == "symlink" else tmp_path / "missing")
+    (elsewhere / "main.tf").write_text(HEADER + "# elsewhere's\n")
+    before = snapshot(tmp_path)
+    with_bootstrap = {**files("one"), "bootstrap/main.tf": HEADER + "# the state bucket\n"}
+    for attempt in (lambda: writer.pending_changes(with_bootstrap, out), lambda: write_atomic(with_bootstrap, out)):
+        with pytest.raises(WriteError, match=f"{out}/bootstrap: is a .*, not a directory; tapgen writes files only"):
+            attempt()
+    assert snapshot(tmp_path) == before and not (tmp_path / "missing").exists()
