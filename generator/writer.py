@@ -274,9 +274,13 @@ def _manifest_flaw(data: object) -> str | None:
     return None
 
 
-def read_regular(path: Path) -> str | None:
-    """The text of a regular file, None if there is none; any other kind of file is an error."""
-    return _read(path)
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, None if there is none; any other kind of file is an error."""
+    fd = _open_regular(path)
+    if fd is None:
+        return None
+    with open(fd, "rb") as handle:
+        return handle.read()
 
 
 def _manifest_text(files: Mapping[str, str], mode: str) -> str:
@@ -470,11 +474,8 @@ def _kind(mode: int) -> str:
 
 
 def _read(path: Path) -> str | None:
-    fd = _open_regular(path)
-    if fd is None:
-        return None
-    with open(fd, "rb") as handle:
-        return handle.read().decode("utf-8", errors="surrogateescape")
+    data = read_regular(path)
+    return None if data is None else data.decode("utf-8", errors="surrogateescape")
 
 
 def _first_line(path: Path) -> str | None:

@@ -161,3 +161,18 @@ def test_moved_and_removed_blocks_load(tmp_path, monkeypatch):
     assert "moved {" in (out / "tap_stack.tf").read_text()
     assert fmt_changes(out) == ""
     assert loader_errors(out) == []
+
+
+def test_validate_reads_the_same_files_as_terraform(tmp_path):
+    from .helpers import run_cli
+    from .test_commands import with_files_terraform_ignores
+
+    directory = with_files_terraform_ignores(Path(shutil.copytree(OUT, tmp_path / "out")))
+    assert loader_errors(directory) == [] and run_cli("validate", directory).exit_code == 0
+    (directory / "notes.tf").write_bytes(b'locals {\n  owner = "caf\xe9"\n}\n')
+    assert any(error.startswith("Invalid character encoding") for error in loader_errors(directory))
+    assert run_cli("validate", directory).exit_code == 1
+    (directory / "notes.tf").unlink()
+    (directory / "dup.tf.json").write_text('{"locals": {"environments": {}}}\n')
+    assert any(error.startswith("Duplicate local value definition") for error in loader_errors(directory))
+    assert "dup.tf.json: not checked by tapgen" in run_cli("validate", directory).stderr
