@@ -18,7 +18,7 @@ from .errors import Exit, Problem, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
 from .spec import Spec
-from .writer import WORKSPACES, WriteError, render_mode, unified_diff
+from .writer import WORKSPACES, render_mode, unified_diff
 
 DEFAULT_SPEC = "environments.yaml"
 DEFAULT_OUT = "out"
@@ -228,6 +228,9 @@ def schema() -> None:
 def init(path: Path) -> None:
     """Write a commented starter spec to PATH, and beside it vars/<env>.tfvars.example for each of
     its environments; a file that exists is kept (for an existing spec, only the examples are written)."""
+    if str(path) == "-":  # elsewhere - is standard input; init would write a file named -
+        raise click.BadParameter("init writes a file, and - is standard input; name the spec file, "
+                                 "such as environments.yaml", param_hint="PATH")
     if _write_new(path, (template_dir() / "starter.yaml").read_text(encoding="utf-8")):
         click.echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
     _, spec = load_spec(path)
@@ -237,18 +240,30 @@ def init(path: Path) -> None:
             click.echo(f"wrote {target}; copy it to {target.with_suffix('')} for the deploy-time inputs", err=True)
 
 
+class InitError(TapgenError):
+    """A starter file, or the folder for the examples, cannot be written."""
+
+    summary = "tapgen init could not write its files"
+
+
 def _write_new(path: Path, text: str, make_folder: bool = False) -> bool:
     """Write ``path`` unless it exists (say so then); False when it was kept."""
-    try:
-        if make_folder:
+    if make_folder:
+        try:
             path.parent.mkdir(exist_ok=True)
+        except OSError as error:  # FileExistsError: a file, not a folder, has the name
+            problem = ("exists and is not a directory" if isinstance(error, FileExistsError)
+                       else f"cannot be made: {error.strerror}")
+            raise InitError(str(path.parent), [Problem(
+                "", problem, hint=f"tapgen init writes the examples into {path.parent}/: move what is there away")]) from None
+    try:
         with open(path, "x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
         click.echo(f"kept {path} (tapgen init never overwrites)", err=True)
         return False
     except OSError as error:
-        raise WriteError(str(path), [Problem("", f"cannot be written: {error.strerror}")]) from None
+        raise InitError(str(path), [Problem("", f"cannot be written: {error.strerror}")]) from None
     return True
 
 

@@ -223,3 +223,19 @@ def test_a_tf_file_that_is_not_utf8_is_a_problem_not_silently_decoded(tmp_path):
     result = run_cli("validate", directory)
     assert result.exit_code == 1
     assert "notes.tf:2: Invalid character encoding: not valid UTF-8, which Terraform refuses" in result.stderr
+
+
+def test_init_refuses_standard_input_as_its_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("init", "-", input=(ROOT / "environments.yaml").read_text())
+    assert result.exit_code == 2 and "Invalid value for PATH: init writes a file, and - is standard input" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_with_a_file_named_vars_reports_it_instead_of_keeping_examples_that_do_not_exist(tmp_path):
+    spec = tmp_path / "environments.yaml"
+    (tmp_path / "vars").write_text("mine\n")
+    result = run_cli("init", spec)
+    assert result.exit_code == 1 and "kept" not in result.stderr
+    assert f"{tmp_path}/vars: exists and is not a directory" in result.stderr
+    assert (tmp_path / "vars").read_text() == "mine\n"
