@@ -215,3 +215,39 @@ def test_a_manifest_naming_files_outside_out_is_refused_and_they_are_neither_sho
         assert result.exit_code == 1 and "hunter2" not in result.output
         assert result.stderr.startswith(f"{out}/{MANIFEST}: lists '{victim}', which is an absolute path")
     assert snapshot(tmp_path) == before
+
+
+def shell(command: str, *args, **kwargs) -> subprocess.CompletedProcess:
+    """``command`` in bash, with the console script as $0 and ``args`` as $1...: for redirections."""
+    return subprocess.run(["bash", "-c", command, TAPGEN, *map(str, args)], capture_output=True, text=True, **kwargs)
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="the console script is installed by `make install`")
+@pytest.mark.parametrize("command", [
+    '"$0" render --check --spec "$1" --out "$2" > /dev/full',
+    '"$0" workspaces --spec "$1" > /dev/full',
+    '"$0" schema > /dev/full',
+    '"$0" --help > /dev/full',
+])
+def test_standard_output_that_cannot_be_written_is_an_io_failure_not_a_bug(tmp_path, command):
+    out = tmp_path / "out"
+    run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    (out / "tap_stack.tf").write_text((out / "tap_stack.tf").read_text().replace("t3.small", "t3.large"))
+    done = shell(command, DEFAULT_SPEC, out)
+    assert done.returncode == 1, done.stderr
+    assert "No space left on device" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="the console script is installed by `make install`")
+def test_a_closed_stdout_or_stderr_is_refused_before_anything_is_written_and_stdin_reads_empty(tmp_path):
+    out = tmp_path / "out"
+    closed_stderr = shell('"$0" render --spec "$1" --out "$2" 2>&-', DEFAULT_SPEC, out)
+    assert (closed_stderr.returncode, closed_stderr.stdout) == (
+        1, "tapgen: standard error is closed; redirect it instead (to /dev/null to discard it)\n")
+    closed_stdout = shell('"$0" render --spec "$1" --out "$2" >&-', DEFAULT_SPEC, out)
+    assert closed_stdout.returncode == 1 and "standard output is closed" in closed_stdout.stderr
+    assert not out.exists()
+    closed_stdin = shell('"$0" render --spec - --out "$1" <&-', out)
+    assert closed_stdin.returncode == 2 and "<stdin>: is empty" in closed_stdin.stderr
+    assert shell('"$0" guard - <&-').returncode == 2
