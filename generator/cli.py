@@ -18,6 +18,7 @@ from .errors import Exit, Problem, TapgenError
 from .loader import load_spec, spec_json_schema
 from .render import template_dir
 from .spec import Spec
+from .unseen import visible
 from .writer import WORKSPACES, render_mode, unified_diff
 
 DEFAULT_SPEC = "environments.yaml"
@@ -49,7 +50,7 @@ def _load(spec_path: str) -> Spec:
 
 def _environment(spec: Spec, name: str) -> str:
     if name not in spec.environments:
-        raise click.BadParameter(f"no environment '{name}'; the spec defines: "
+        raise click.BadParameter(f"no environment '{visible(name)}'; the spec defines: "
                                  + ", ".join(spec.environments), param_hint="ENV")
     return name
 
@@ -61,9 +62,11 @@ class StreamError(TapgenError):
 
 
 def _echo(text: str, err: bool = False, nl: bool = True) -> None:
-    """``click.echo``; a stream that cannot be written (``> /dev/full``) is a StreamError."""
+    """``click.echo`` of lines of output (a diff, a table, a report), each through ``visible`` so
+    that nothing in them reaches the terminal raw (an escape sequence in a hand-edited file); a
+    stream that cannot be written (``> /dev/full``) is a StreamError."""
     try:
-        click.echo(text, err=err, nl=nl)
+        click.echo(_visible_lines(text), err=err, nl=nl)
     except BrokenPipeError:
         raise  # a reader that went away (`| head`) is not a failure
     except OSError as error:
@@ -71,10 +74,19 @@ def _echo(text: str, err: bool = False, nl: bool = True) -> None:
                           [Problem("", f"cannot be written: {error.strerror or error}")]) from None
 
 
+def _say(message: str) -> None:
+    """One line on stderr, whatever the paths and names in it hold (a line break in --out)."""
+    _echo(visible(message), err=True)
+
+
 def _last_words(text: str) -> None:
     """Say ``text`` on stderr if it can still be written: it may be what failed."""
     with contextlib.suppress(OSError):
-        click.echo(text, err=True)
+        click.echo(_visible_lines(text), err=True)
+
+
+def _visible_lines(text: str) -> str:
+    return "\n".join(visible(line) for line in text.split("\n"))
 
 
 def _show(report: str) -> None:
@@ -97,7 +109,7 @@ def handle_errors(command):
         except Exception as error:  # a bug: say so briefly, show the traceback on request
             if os.environ.get("TAPGEN_DEBUG"):
                 raise
-            _last_words(f"tapgen: internal error: {type(error).__name__}: {error}\n"
+            _last_words(visible(f"tapgen: internal error: {type(error).__name__}: {error}") + "\n"
                         "This is a bug in tapgen; rerun with TAPGEN_DEBUG=1 for the traceback.")
             sys.exit(Exit.BUG)
 
@@ -111,7 +123,7 @@ def run() -> None:
     except SystemExit as done:
         code = done.code
     except OSError as error:  # Click's own output (--help, a usage error) could not be written
-        _last_words(f"tapgen: cannot write its output: {error.strerror or error}")
+        _last_words(visible(f"tapgen: cannot write its output: {error.strerror or error}"))
         code = Exit.FAILED
     else:
         code = Exit.OK
@@ -159,17 +171,17 @@ def render(ctx: click.Context, spec_path: str, out_dir: Path, check: bool, resol
             command = ["tapgen", "render", *(["--spec", spec_path] if given["spec_path"] else []),
                        *(["--out", str(out_dir)] if given["out_dir"] else []),
                        *(["--resolve", resolve] if resolve else [])]
-            _echo(f"{out_dir}/ is stale ({names}); run `{shlex.join(command)}` to update it.", err=True)
+            _say(f"{out_dir}/ is stale ({names}); run `{shlex.join(command)}` to update it.")
             sys.exit(Exit.FAILED)
-        _echo(f"{out_dir}/ is up to date.", err=True)
+        _say(f"{out_dir}/ is up to date.")
         return
     written = pipeline.render(spec_path, out_dir, resolve, allow_replace, show=_show)
     for change in written:
         if change.edited:
             fate = "removed" if change.new is None else "replaced"
-            _echo(f"{out_dir / change.name} was edited since tapgen wrote it; the edit is {fate}", err=True)
+            _say(f"{out_dir / change.name} was edited since tapgen wrote it; the edit is {fate}")
     summary = ", ".join(f"{c.kind}d {c.name}" for c in written) or "already up to date"
-    _echo(f"{out_dir}/: {summary}", err=True)
+    _say(f"{out_dir}/: {summary}")
 
 
 def _refuse_to_resolve_over_workspaces(out_dir: Path, given: bool) -> None:
@@ -180,11 +192,11 @@ def _refuse_to_resolve_over_workspaces(out_dir: Path, given: bool) -> None:
                                f"{DEFAULT_OUT}/, which is keyed by workspace")
     with contextlib.suppress(OSError):
         if out_dir.exists() and Path(DEFAULT_OUT).exists() and out_dir.samefile(DEFAULT_OUT):
-            raise click.UsageError(f"--out {out_dir} is {DEFAULT_OUT}/, which is keyed by workspace; "
-                                   "render --resolve into a directory of its own")
+            raise click.UsageError(f"--out {visible(str(out_dir))} is {DEFAULT_OUT}/, which is keyed by "
+                                   "workspace; render --resolve into a directory of its own")
     if render_mode(out_dir) == WORKSPACES:
-        raise click.UsageError(f"--out {out_dir} holds a render keyed by workspace, which --resolve would "
-                               "replace; render --resolve into a directory of its own")
+        raise click.UsageError(f"--out {visible(str(out_dir))} holds a render keyed by workspace, which "
+                               "--resolve would replace; render --resolve into a directory of its own")
 
 
 @main.command()
@@ -221,7 +233,7 @@ def diff(spec_path: str, first: str, second: str) -> None:
     if rows:
         _echo(views.text_table(header, rows), nl=False)
     else:
-        _echo(f"{first} and {second} have the same settings.", err=True)
+        _say(f"{first} and {second} have the same settings.")
 
 
 @main.command()
@@ -258,12 +270,12 @@ def init(path: Path) -> None:
         raise click.BadParameter("init writes a file, and - is standard input; name the spec file, "
                                  "such as environments.yaml", param_hint="PATH")
     if _write_new(path, (template_dir() / "starter.yaml").read_text(encoding="utf-8")):
-        _echo(f"wrote {path}; edit it, then run `tapgen render --spec {path}`", err=True)
+        _say(f"wrote {path}; edit it, then run `tapgen render --spec {path}`")
     _, spec = load_spec(path)
     for name, text in deploy_inputs.tfvars_examples(spec, path.name).items():
         target = path.parent / VARS_DIR / name
         if _write_new(target, text, make_folder=True):
-            _echo(f"wrote {target}; copy it to {target.with_suffix('')} for the deploy-time inputs", err=True)
+            _say(f"wrote {target}; copy it to {target.with_suffix('')} for the deploy-time inputs")
 
 
 class InitError(TapgenError):
@@ -286,7 +298,7 @@ def _write_new(path: Path, text: str, make_folder: bool = False) -> bool:
         with open(path, "x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
-        _echo(f"kept {path} (tapgen init never overwrites)", err=True)
+        _say(f"kept {path} (tapgen init never overwrites)")
         return False
     except OSError as error:
         raise InitError(str(path), [Problem("", f"cannot be written: {error.strerror}")]) from None
@@ -301,6 +313,6 @@ def validate(directory: Path) -> None:
     """Check existing Terraform (syntax, references, provider schema) without the spec."""
     count, unchecked = pipeline.validate_directory(directory)
     for name in unchecked:  # the JSON syntax is read against the provider schema: no parse here
-        _echo(f"{directory / name}: not checked by tapgen (Terraform's JSON syntax); `terraform validate` "
-                   "reads it", err=True)
-    _echo(f"{directory}/: {count} files pass tapgen's checks.", err=True)
+        _say(f"{directory / name}: not checked by tapgen (Terraform's JSON syntax); `terraform validate` "
+             "reads it")
+    _say(f"{directory}/: {count} files pass tapgen's checks.")

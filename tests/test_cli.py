@@ -4,6 +4,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -251,3 +252,44 @@ def test_a_closed_stdout_or_stderr_is_refused_before_anything_is_written_and_std
     closed_stdin = shell('"$0" render --spec - --out "$1" <&-', out)
     assert closed_stdin.returncode == 2 and "<stdin>: is empty" in closed_stdin.stderr
     assert shell('"$0" guard - <&-').returncode == 2
+
+
+FORGED = "o\nout/: already up to date\x1b[2K"  # a line break and an escape sequence in a path
+
+
+def assert_no_forged_line(text: str) -> None:
+    assert "\x1b" not in text and not any(line.startswith("out/: already") for line in text.splitlines())
+
+
+def test_a_line_break_in_out_or_an_init_path_is_shown_escaped_in_every_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shown = "o\\nout/: already up to date\\u001b[2K"
+    rendered = run_cli("render", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert rendered.exit_code == 0 and f"{shown}/: created COMPLIANCE.md" in rendered.stderr
+    tap_stack = Path(FORGED) / "tap_stack.tf"
+    tap_stack.write_text(tap_stack.read_text().replace("t3.small", "t3.large"))
+    stale = run_cli("render", "--check", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert stale.exit_code == 1 and f"--- a/{shown}/tap_stack.tf" in stale.stdout
+    assert f"{shown}/ is stale (tap_stack.tf)" in stale.stderr
+    edited = run_cli("render", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert f"{shown}/tap_stack.tf was edited since tapgen wrote it" in edited.stderr
+    checked = run_cli("validate", FORGED)
+    assert checked.exit_code == 0 and f"{shown}/: 4 files pass" in checked.stderr
+    resolved = run_cli("render", "--resolve", "dev", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert resolved.exit_code == 2 and f"--out {shown} holds a render keyed by workspace" in resolved.stderr
+    started = run_cli("init", f"{FORGED}.yaml")
+    assert started.exit_code == 0 and f"wrote {shown}.yaml; edit it" in started.stderr
+    for result in (rendered, stale, edited, checked, resolved, started):
+        assert_no_forged_line(result.stdout)
+        assert_no_forged_line(result.stderr)
+
+
+def test_a_hand_edited_file_never_reaches_the_terminal_raw_in_the_diff(tmp_path):
+    out = tmp_path / "out"
+    run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    with open(out / "variables.tf", "ab") as handle:
+        handle.write(b"# \xff \x1b[31mred\x1b[0m\r\nform\x0cfeed")
+    result = run_cli("render", "--check", "--spec", DEFAULT_SPEC, "--out", out)
+    assert result.exit_code == 1
+    assert result.stdout.endswith(
+        "-# \\udcff \\u001b[31mred\\u001b[0m\\r\n-form\\u000cfeed\n\\ No newline at end of file\n")
