@@ -511,8 +511,11 @@ def _owned_files(out_dir: Path, manifest: dict, names: set[str]) -> list[str]:
         if not (out_dir / folder).is_dir():  # a real directory or none (_require_folders)
             continue
         for entry in os.scandir(out_dir / folder):
-            if entry.name.endswith(_OWNED_SUFFIXES) and entry.is_file(follow_symlinks=False):
+            name = f"{folder}/{entry.name}" if folder else entry.name
+            # A name tapgen could never have written (.old.tf) is not its file, whatever it holds.
+            if entry.name.endswith(_OWNED_SUFFIXES) and not outside_reason(name) \
+                    and entry.is_file(follow_symlinks=False):
                 first = _first_line(Path(entry.path))
                 if first and GENERATED_MARK in first:
-                    owned.add(f"{folder}/{entry.name}" if folder else entry.name)
+                    owned.add(name)
     return sorted(owned)

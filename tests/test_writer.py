@@ -355,3 +355,13 @@ def test_a_subdirectory_that_is_not_a_directory_is_never_written_through(tmp_pat
         with pytest.raises(WriteError, match=f"{out}/bootstrap: is a .*, not a directory; tapgen writes files only"):
             attempt()
     assert snapshot(tmp_path) == before and not (tmp_path / "missing").exists()
+
+
+def test_a_file_with_tapgens_header_under_a_name_it_never_writes_is_left_alone(tmp_path):
+    """Such a name would be refused in the journal if the render were interrupted."""
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    for name in (".old.tf", "old\x1b.tf"):
+        (out / name).write_text(HEADER + "# a copy\n")
+    write_atomic(files("two"), out)
+    assert (out / ".old.tf").exists() and (out / "old\x1b.tf").exists()
