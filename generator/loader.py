@@ -8,6 +8,7 @@ problem from every stage is reported together.
 from __future__ import annotations
 
 import dataclasses
+import re
 import stat
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .errors import Problem, SpecError
 from .policy import WAIVABLE_RULES
 from .spec import Environment, Spec
 from .typed_yaml import Builder, json_schema
+from .unseen import describe
 from .yaml_source import STDIN, Located, load_yaml
 
 # EC2 takes at most 16 KB of user data, counted before base64 (EC2 User Guide, "Work with
@@ -44,7 +46,7 @@ def load_spec(path: str | Path) -> tuple[str, Spec]:
     """Read, merge, type and check a spec; return (display name, spec) or raise SpecError.
 
     Files the spec names (user_data) are read relative to the spec's folder (for a spec on
-    standard input, the working directory)."""
+    standard input, the working directory), and only from inside it."""
     name, root = load_yaml(path)
     base = Path.cwd() if str(path) == STDIN else Path(path).parent
     return name, build_spec(root, name, base)
@@ -87,7 +89,7 @@ def _with_user_data(spec: Spec, base: Path, lines: dict[str, int]) -> tuple[Spec
         if env.user_data is None:
             continue
         path = f"environments.{name}.user_data"
-        text, problem = _read_user_data(base / env.user_data)
+        text, problem = _read_user_data(base, env.user_data)
         if problem:
             message, hint = problem
             problems.append(Problem(path, message, lines.get(path), hint))
@@ -96,8 +98,22 @@ def _with_user_data(spec: Spec, base: Path, lines: dict[str, int]) -> tuple[Spec
     return dataclasses.replace(spec, environments=environments), problems
 
 
-def _read_user_data(file: Path) -> tuple[str, tuple[str, str] | None]:
-    """(text, None), or ("", (message, hint)) for a file that cannot be an instance's user data."""
+def _read_user_data(base: Path, name: str) -> tuple[str, tuple[str, str] | None]:
+    """(text, None), or ("", (message, hint)) for a file that cannot be an instance's user data.
+
+    Only a file inside ``base`` is read, with symbolic links resolved: the spec comes from a pull
+    request, and its render (``render --check``'s diff) can reach CI logs, so a path out of its
+    folder (``~/.aws/credentials``, ``/proc/self/environ``) must never be read."""
+    if Path(name).is_absolute():
+        return "", (f"{name} is an absolute path", "name a file in the spec's folder, relative to it")
+    file = base / name
+    try:
+        inside = file.resolve().is_relative_to(base.resolve())
+    except (OSError, RuntimeError):  # a loop of symbolic links
+        inside = False
+    if not inside:
+        return "", (f"{file} is outside the spec's folder (through .. or a symbolic link)",
+                    "keep the user-data file in the spec's folder or below it")
     try:
         if not stat.S_ISREG(file.stat().st_mode):  # never open a FIFO or a device: it could block
             return "", (f"{file} is not a regular file", "name a script file, relative to the spec")
@@ -113,10 +129,32 @@ def _read_user_data(file: Path) -> tuple[str, tuple[str, str] | None]:
     if not data.strip():
         return "", (f"{file} is empty", "give it the script that starts the app, or remove user_data")
     try:
-        return data.decode("utf-8"), None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return "", (f"{file} is not valid UTF-8 (line {line})", "save it as UTF-8 text")
+    flaw = _script_flaw(text)
+    return ("", (f"{file} {flaw[0]}", flaw[1])) if flaw else (text, None)
+
+
+# Control characters but tab and line feed: a carriage return, NUL, escape sequences...
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _script_flaw(text: str) -> tuple[str, str] | None:
+    """What in a user-data script's text cloud-init or the shell would trip on, with the fix."""
+    if text.startswith("\ufeff"):
+        return ("starts with a byte order mark (U+FEFF)",
+                "save it as UTF-8 without a BOM: cloud-init recognises a script by #! as its first bytes")
+    found = _CONTROL.search(text)
+    if not found:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    if text.startswith("\r\n", found.start()):
+        return (f"has CRLF (Windows) line endings (line {line})",
+                "save it with LF line endings: the shell reads each carriage return as part of a command")
+    return (f"holds {describe(found.group())} at line {line}",
+            "remove it: a user-data script is text, with tabs and line feeds as its only control characters")
 
 
 def _deep_merge(base: Located, override: Located) -> Located:

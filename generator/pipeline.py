@@ -6,6 +6,7 @@ output checks. Checks that already passed on the same text are not run again (``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -67,18 +68,49 @@ def _terraform_files(files: dict[str, str]) -> dict[str, str]:
     return {name: text for name, text in files.items() if name.endswith(".tf")}
 
 
-def validate_directory(directory: Path) -> int:
-    """Run the output checks on the .tf files of an existing directory; return how many."""
+def terraform_files(directory: Path) -> tuple[list[str], list[str]]:
+    """The names of the ``.tf`` and of the ``.tf.json`` files Terraform reads in ``directory``.
+
+    As hashicorp/terraform does (internal/configs/parser_file_matcher.go, rootFiles, and
+    IsIgnoredFile in parser_config_dir.go): subdirectories are skipped, and so are names starting
+    with "." (hidden: the staging directories and the manifest among them), ending with "~" (vim)
+    or both starting and ending with "#" (emacs), whatever their extension."""
+    native, json_syntax = [], []
+    for entry in os.scandir(directory):
+        name = entry.name
+        if entry.is_dir(follow_symlinks=False) or name.startswith(".") or name.endswith("~") \
+                or (name.startswith("#") and name.endswith("#")):
+            continue
+        if name.endswith(".tf"):
+            native.append(name)
+        elif name.endswith(".tf.json"):
+            json_syntax.append(name)
+    return sorted(native), sorted(json_syntax)
+
+
+def validate_directory(directory: Path) -> tuple[int, list[str]]:
+    """Run the output checks on the .tf files of an existing directory, the files Terraform reads;
+    return how many, and the .tf.json files Terraform reads too, which tapgen does not check."""
     try:
         recover(directory)  # what an interrupted render left: all old again, staging removed
-        paths = sorted(directory.glob("*.tf"))  # each must be a regular file: read_regular says if not
-        if not paths:
+        names, unchecked = terraform_files(directory)
+        if not names:
             raise OutputError(str(directory), [Problem("", "holds no .tf files")])
-        texts = {path.name: read_regular(path) or "" for path in paths}
+        # Each must be a regular file: read_regular says if not.
+        contents = {name: read_regular(directory / name) or b"" for name in names}
     except OSError as error:
         raise OutputError(str(directory), [Problem("", f"cannot read {error.filename}: {error.strerror}")]) from None
+    texts, problems = {}, []
+    for name, data in contents.items():
+        try:
+            texts[name] = data.decode("utf-8")
+        except UnicodeDecodeError as error:  # Terraform refuses the file too (hcl: TokenBadUTF8)
+            problems.append(Problem("", "Invalid character encoding: not valid UTF-8, which Terraform refuses",
+                                    data[: error.start].count(b"\n") + 1, "save it as UTF-8", file=name))
+    if problems:
+        raise OutputError(str(directory), problems)
     _check(texts, str(directory))
-    return len(paths)
+    return len(names), unchecked
 
 
 def _check(texts: dict[str, str], source: str, environments: list[str] | None = None) -> None:

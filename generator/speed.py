@@ -231,7 +231,12 @@ def collector_paused() -> Iterator[None]:
 
 
 def exit_without_teardown(code: int) -> NoReturn:
-    with contextlib.suppress(OSError):  # a reader that went away (`| head`) is not our failure
-        sys.stdout.flush()
-        sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            pass  # a reader that went away (`| head`) is not our failure
+        except OSError:
+            code = code or 1  # output that never arrived is (cli.Exit.FAILED)
     os._exit(code)

@@ -1,7 +1,7 @@
 """Every spec in tests/bad_specs/ through the CLI: exit 2, exactly the expected message, nothing written.
 
 Each ``<case>.yaml`` sits beside ``<case>.expected``: the whole of stderr, with the spec's path
-written as ``SPEC``. ``TAPGEN_UPDATE_BAD_SPECS=1`` rewrites the expected files from what tapgen
+written as ``SPEC`` and this folder's as ``BAD_SPECS`` (files a spec names, such as user_data/). ``TAPGEN_UPDATE_BAD_SPECS=1`` rewrites the expected files from what tapgen
 prints now (review the diff before committing it).
 """
 
@@ -39,7 +39,7 @@ def test_bad_spec(case, rendered, tmp_path):
     shutil.copytree(rendered, out)
     before = snapshot(out)
     result = run_cli("render", "--spec", spec, "--out", out)
-    stderr = result.stderr.replace(str(spec), "SPEC")
+    stderr = result.stderr.replace(str(spec), "SPEC").replace(str(BAD_SPECS), "BAD_SPECS")
     expected_file = BAD_SPECS / f"{case}.expected"
     if os.environ.get("TAPGEN_UPDATE_BAD_SPECS"):
         expected_file.write_text(stderr, encoding="utf-8")

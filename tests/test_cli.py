@@ -1,12 +1,15 @@
+import json
 import os
 import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from generator import __version__
+from generator.writer import MANIFEST
 
 from .helpers import DEFAULT_SPEC, MINIMAL_SPEC, TAPGEN, run_cli, snapshot
 
@@ -197,3 +200,96 @@ def test_ctrl_c_while_python_is_still_importing_exits_130_without_a_traceback(tm
         assert "Traceback" not in stderr and process.returncode in (0, 130), (delay, stderr)
         codes.append(process.returncode)
     assert 130 in codes
+
+
+def test_a_manifest_naming_files_outside_out_is_refused_and_they_are_neither_shown_nor_deleted(tmp_path):
+    out = tmp_path / "out"
+    run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    victim = tmp_path / "secret.env"
+    victim.write_text("TOKEN=hunter2\n")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["files"][str(victim)] = "sha256:0"
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    before = snapshot(tmp_path)
+    for args in (["--check"], []):
+        result = run_cli("render", *args, "--spec", DEFAULT_SPEC, "--out", out)
+        assert result.exit_code == 1 and "hunter2" not in result.output
+        assert result.stderr.startswith(f"{out}/{MANIFEST}: lists '{victim}', which is an absolute path")
+    assert snapshot(tmp_path) == before
+
+
+def shell(command: str, *args, **kwargs) -> subprocess.CompletedProcess:
+    """``command`` in bash, with the console script as $0 and ``args`` as $1...: for redirections."""
+    return subprocess.run(["bash", "-c", command, TAPGEN, *map(str, args)], capture_output=True, text=True, **kwargs)
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="the console script is installed by `make install`")
+@pytest.mark.parametrize("command", [
+    '"$0" render --check --spec "$1" --out "$2" > /dev/full',
+    '"$0" workspaces --spec "$1" > /dev/full',
+    '"$0" schema > /dev/full',
+    '"$0" --help > /dev/full',
+])
+def test_standard_output_that_cannot_be_written_is_an_io_failure_not_a_bug(tmp_path, command):
+    out = tmp_path / "out"
+    run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    (out / "tap_stack.tf").write_text((out / "tap_stack.tf").read_text().replace("t3.small", "t3.large"))
+    done = shell(command, DEFAULT_SPEC, out)
+    assert done.returncode == 1, done.stderr
+    assert "No space left on device" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not TAPGEN.exists(), reason="the console script is installed by `make install`")
+def test_a_closed_stdout_or_stderr_is_refused_before_anything_is_written_and_stdin_reads_empty(tmp_path):
+    out = tmp_path / "out"
+    closed_stderr = shell('"$0" render --spec "$1" --out "$2" 2>&-', DEFAULT_SPEC, out)
+    assert (closed_stderr.returncode, closed_stderr.stdout) == (
+        1, "tapgen: standard error is closed; redirect it instead (to /dev/null to discard it)\n")
+    closed_stdout = shell('"$0" render --spec "$1" --out "$2" >&-', DEFAULT_SPEC, out)
+    assert closed_stdout.returncode == 1 and "standard output is closed" in closed_stdout.stderr
+    assert not out.exists()
+    closed_stdin = shell('"$0" render --spec - --out "$1" <&-', out)
+    assert closed_stdin.returncode == 2 and "<stdin>: is empty" in closed_stdin.stderr
+    assert shell('"$0" guard - <&-').returncode == 2
+
+
+FORGED = "o\nout/: already up to date\x1b[2K"  # a line break and an escape sequence in a path
+
+
+def assert_no_forged_line(text: str) -> None:
+    assert "\x1b" not in text and not any(line.startswith("out/: already") for line in text.splitlines())
+
+
+def test_a_line_break_in_out_or_an_init_path_is_shown_escaped_in_every_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shown = "o\\nout/: already up to date\\u001b[2K"
+    rendered = run_cli("render", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert rendered.exit_code == 0 and f"{shown}/: created COMPLIANCE.md" in rendered.stderr
+    tap_stack = Path(FORGED) / "tap_stack.tf"
+    tap_stack.write_text(tap_stack.read_text().replace("t3.small", "t3.large"))
+    stale = run_cli("render", "--check", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert stale.exit_code == 1 and f"--- a/{shown}/tap_stack.tf" in stale.stdout
+    assert f"{shown}/ is stale (tap_stack.tf)" in stale.stderr
+    edited = run_cli("render", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert f"{shown}/tap_stack.tf was edited since tapgen wrote it" in edited.stderr
+    checked = run_cli("validate", FORGED)
+    assert checked.exit_code == 0 and f"{shown}/: 4 files pass" in checked.stderr
+    resolved = run_cli("render", "--resolve", "dev", "--spec", DEFAULT_SPEC, "--out", FORGED)
+    assert resolved.exit_code == 2 and f"--out {shown} holds a render keyed by workspace" in resolved.stderr
+    started = run_cli("init", f"{FORGED}.yaml")
+    assert started.exit_code == 0 and f"wrote {shown}.yaml; edit it" in started.stderr
+    for result in (rendered, stale, edited, checked, resolved, started):
+        assert_no_forged_line(result.stdout)
+        assert_no_forged_line(result.stderr)
+
+
+def test_a_hand_edited_file_never_reaches_the_terminal_raw_in_the_diff(tmp_path):
+    out = tmp_path / "out"
+    run_cli("render", "--spec", DEFAULT_SPEC, "--out", out)
+    with open(out / "variables.tf", "ab") as handle:
+        handle.write(b"# \xff \x1b[31mred\x1b[0m\r\nform\x0cfeed")
+    result = run_cli("render", "--check", "--spec", DEFAULT_SPEC, "--out", out)
+    assert result.exit_code == 1
+    assert result.stdout.endswith(
+        "-# \\udcff \\u001b[31mred\\u001b[0m\\r\n-form\\u000cfeed\n\\ No newline at end of file\n")

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -178,3 +179,63 @@ def test_validate_answers_at_once_for_a_fifo_and_clears_what_a_killed_render_lef
     (directory / ".tapgen-staging-x" / "tap_stack.tf").write_text("half written")
     assert run_cli("validate", directory).exit_code == 0
     assert not (directory / ".tapgen-staging-x").exists()
+
+
+def test_validate_never_acts_on_a_journal_that_names_a_file_outside_the_directory(tmp_path):
+    directory = tmp_path / "copy"
+    shutil.copytree(OUT, directory)
+    (tmp_path / "victimdir").mkdir()
+    (tmp_path / "victimdir" / "v.txt").write_text("mine\n")
+    (directory / ".tapgen-staging-x").mkdir()
+    (directory / ".tapgen-staging-x" / "journal.json").write_text('{"changes": [["../victimdir/v.txt", "create"]]}')
+    result = run_cli("validate", directory)
+    assert result.exit_code == 1 and "journal.json: lists '../victimdir/v.txt'" in result.stderr
+    assert (tmp_path / "victimdir" / "v.txt").read_text() == "mine\n"
+    (directory / ".tapgen-staging-x" / "journal.json").write_text('{"changes": [["tap_stack.tf", ')
+    result = run_cli("validate", directory)
+    assert result.exit_code == 1 and "journal.json: is not valid JSON" in result.stderr
+
+
+def with_files_terraform_ignores(directory: Path) -> Path:
+    """``directory`` plus garbage under names Terraform never reads (hashicorp/terraform
+    internal/configs/parser_config_dir.go, IsIgnoredFile; subdirectories are skipped)."""
+    for name in (".hidden.tf", "backup.tf~", "#autosave.tf#"):
+        (directory / name).write_text("garbage {{{\n")
+    (directory / "folder.tf").mkdir()
+    return directory
+
+
+def test_validate_reads_the_files_terraform_reads_and_names_the_json_ones_it_does_not_check(tmp_path):
+    directory = with_files_terraform_ignores(edited_copy(tmp_path))
+    result = run_cli("validate", directory)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"{directory}/: 4 files pass tapgen's checks.\n"
+    (directory / "dup.tf.json").write_text('{"locals": {"environments": {}}}\n')
+    result = run_cli("validate", directory)
+    assert result.exit_code == 0 and result.stderr.splitlines() == [
+        f"{directory}/dup.tf.json: not checked by tapgen (Terraform's JSON syntax); `terraform validate` reads it",
+        f"{directory}/: 4 files pass tapgen's checks."]
+
+
+def test_a_tf_file_that_is_not_utf8_is_a_problem_not_silently_decoded(tmp_path):
+    directory = edited_copy(tmp_path)
+    (directory / "notes.tf").write_bytes(b'locals {\n  owner = "caf\xe9"\n}\n')
+    result = run_cli("validate", directory)
+    assert result.exit_code == 1
+    assert "notes.tf:2: Invalid character encoding: not valid UTF-8, which Terraform refuses" in result.stderr
+
+
+def test_init_refuses_standard_input_as_its_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("init", "-", input=(ROOT / "environments.yaml").read_text())
+    assert result.exit_code == 2 and "Invalid value for PATH: init writes a file, and - is standard input" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_with_a_file_named_vars_reports_it_instead_of_keeping_examples_that_do_not_exist(tmp_path):
+    spec = tmp_path / "environments.yaml"
+    (tmp_path / "vars").write_text("mine\n")
+    result = run_cli("init", spec)
+    assert result.exit_code == 1 and "kept" not in result.stderr
+    assert f"{tmp_path}/vars: exists and is not a directory" in result.stderr
+    assert (tmp_path / "vars").read_text() == "mine\n"

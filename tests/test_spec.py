@@ -157,6 +157,43 @@ def test_user_data_ec2_would_refuse_is_a_located_spec_error(write_spec, tmp_path
     assert message in got and str(tmp_path / "start.sh") in got
 
 
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: p.symlink_to("/proc/self/environ"), "is outside the spec's folder"),
+    (lambda p: p.symlink_to(p.parent.parent / "secret.env"), "is outside the spec's folder"),
+    (lambda p: p.symlink_to(p), "is outside the spec's folder"),  # a loop
+    (lambda p: p.write_bytes(b"\xef\xbb\xbf#!/bin/bash\n"), "starts with a byte order mark"),
+    (lambda p: p.write_bytes(b"#!/bin/bash\r\necho\r\n"), "has CRLF (Windows) line endings (line 1)"),
+    (lambda p: p.write_bytes(b"#!/bin/bash\necho \x00\n"), "holds U+0000 (NULL) at line 2"),
+    (lambda p: p.write_bytes(b"#!/bin/bash\n\necho \x1b[31m\n"), "holds U+001B (ESCAPE) at line 3"),
+    (lambda p: p.write_bytes(b"#!/bin/bash\necho \xc2\x85\n"), "holds U+0085 (NEXT LINE) at line 2"),
+])
+def test_user_data_outside_the_folder_or_with_bytes_cloud_init_trips_on_is_a_located_error(
+        write_spec, tmp_path, make, message):
+    (tmp_path / "secret.env").write_text("TOKEN=hunter2\n")
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    make(folder / "start.sh")
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(with_user_data("start.sh"), name="spec/spec.yaml"))
+    [problem] = caught.value.problems
+    assert (problem.line, problem.path) == (18, "environments.dev.user_data")
+    assert message in problem.message and "hunter2" not in caught.value.report()
+
+
+@pytest.mark.parametrize("path", ["/proc/self/environ", "../secret.env", "app/../../secret.env"])
+def test_user_data_is_never_read_from_outside_the_folder_and_stdin_means_the_working_directory(
+        tmp_path, monkeypatch, path):
+    (tmp_path / "secret.env").write_text("#!/bin/bash\nTOKEN=hunter2\n")
+    work = tmp_path / "work"
+    (work / "app").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(with_user_data(path).encode())))
+    with pytest.raises(SpecError) as caught:
+        load_spec("-")
+    assert "is an absolute path" in caught.value.report() if path.startswith("/") else \
+        "is outside the spec's folder" in caught.value.report()
+
+
 def test_user_data_of_exactly_16_kb_is_accepted(write_spec, tmp_path):
     (tmp_path / "start.sh").write_bytes(b"#" * (16 * 1024 - 1) + b"\n")
     _, spec = load_spec(write_spec(with_user_data("start.sh")))

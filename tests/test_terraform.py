@@ -182,3 +182,18 @@ def test_an_input_that_repeats_a_spec_key_accepts_what_the_spec_accepts(tmp_path
     certificate = CERTIFICATE.format(region=value if variable == "aws_region" else "us-west-2")
     plan = terraform.plan(json=False, vars={"certificate_arn": certificate, variable: value})
     assert (plan.retcode == 0) == spec_accepts, plan.error
+
+
+def test_validate_reads_the_same_files_as_terraform(tmp_path):
+    from .helpers import run_cli
+    from .test_commands import with_files_terraform_ignores
+
+    directory = with_files_terraform_ignores(Path(shutil.copytree(OUT, tmp_path / "out")))
+    assert loader_errors(directory) == [] and run_cli("validate", directory).exit_code == 0
+    (directory / "notes.tf").write_bytes(b'locals {\n  owner = "caf\xe9"\n}\n')
+    assert any(error.startswith("Invalid character encoding") for error in loader_errors(directory))
+    assert run_cli("validate", directory).exit_code == 1
+    (directory / "notes.tf").unlink()
+    (directory / "dup.tf.json").write_text('{"locals": {"environments": {}}}\n')
+    assert any(error.startswith("Duplicate local value definition") for error in loader_errors(directory))
+    assert "dup.tf.json: not checked by tapgen" in run_cli("validate", directory).stderr

@@ -1,3 +1,4 @@
+import json
 import multiprocessing
 import os
 import signal
@@ -234,3 +235,133 @@ def test_every_file_and_the_directory_reach_the_disk_before_the_render_returns(t
     assert {"a.tf", "b.tf", "c.tf"} <= set(staged)
     last_directory_sync = max(i for i, path in enumerate(synced) if path == str(out))
     assert last_directory_sync > max(staged[name] for name in ("a.tf", "b.tf", "c.tf"))
+
+
+def _with_manifest_files(out: Path, value) -> None:
+    path = out / writer.MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["files"] = {**manifest["files"], **value} if isinstance(value, dict) else value
+    path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("listed", [
+    {"../victim.txt": "sha256:0"},
+    {"{victim}": "sha256:0"},  # an absolute path
+    {"bootstrap/../../victim.txt": "sha256:0"},
+    {"bootstrap/deeper/main.tf": "sha256:0"},
+    {".terraform/terraform.tfstate": "sha256:0"},
+    {"a.tf\x00": "sha256:0"},
+    {"a.tf": 3},
+    ["a.tf"], "a.tf", None,
+])
+def test_a_manifest_naming_anything_outside_the_directory_is_not_trusted_and_nothing_is_touched(tmp_path, listed):
+    out = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not tapgen's\n")
+    write_atomic(files("one"), out)
+    if isinstance(listed, dict):
+        listed = {name.replace("{victim}", str(victim)): digest for name, digest in listed.items()}
+    _with_manifest_files(out, listed)
+    before = snapshot(tmp_path)
+    for attempt in (lambda: writer.pending_changes(files("two"), out), lambda: write_atomic(files("two"), out)):
+        with pytest.raises(WriteError) as caught:
+            attempt()
+        [line, _] = caught.value.report().splitlines()
+        assert line.startswith(f"{out}/{writer.MANIFEST}: ") and "does not trust it" in line and "delete it" in line
+    assert snapshot(tmp_path) == before  # the victim kept, no .previous link beside it, out/ as it was
+
+
+def test_a_manifest_that_is_not_json_is_not_trusted_either(tmp_path):
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    (out / writer.MANIFEST).write_text('{"files": {"a.tf": ')
+    with pytest.raises(WriteError, match="is not a manifest tapgen wrote"):
+        write_atomic(files("two"), out)
+    assert (out / "a.tf").read_text() == files("one")["a.tf"]
+
+
+def test_a_name_tapgen_would_write_outside_the_directory_is_a_bug_not_a_write(tmp_path):
+    with pytest.raises(ValueError, match="about to write '../x.tf'"):
+        write_atomic({"../x.tf": HEADER}, tmp_path / "out")
+    assert not (tmp_path / "x.tf").exists()
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("tap_stack.tf", None), ("bootstrap/main.tf", None), (writer.MANIFEST, None),
+    ("/etc/passwd", "is an absolute path"), ("../x", "leads out of the directory (..)"),
+    ("a/b/c.tf", "is more than one folder deep"), ("a//b", "is more than one folder deep"),
+    ("./a.tf", "has an empty part"), ("", "has an empty part"), (".x.tf", "has a hidden part"),
+    ("bootstrap/.x", "has a hidden part"), ("a\nb.tf", "holds an unseen character"), (7, "is not a file name"),
+])
+def test_which_names_an_output_directory_can_hold(name, reason):
+    assert writer.outside_reason(name) == reason
+
+
+@pytest.mark.parametrize("journal", [
+    '{"changes": [["../victimdir/v.txt", "create"]]}',
+    '{"changes": [["{victim}", "update"]]}',
+    '{"changes": [["a.tf", "explode"]]}',
+    '{"changes": "a.tf"}',
+    '{"changes": [["a.tf", "cr',  # truncated
+    "[]",
+    "\xff\xfe",
+])
+def test_a_journal_naming_anything_outside_or_unreadable_is_reported_and_never_acted_on(tmp_path, journal):
+    out = tmp_path / "out"
+    (tmp_path / "victimdir").mkdir()
+    victim = tmp_path / "victimdir" / "v.txt"
+    victim.write_text("not tapgen's\n")
+    write_atomic(files("one"), out)
+    stage = out / f"{writer.STAGING_PREFIX}x"
+    stage.mkdir()
+    (stage / writer.JOURNAL).write_text(journal.replace("{victim}", str(victim)), encoding="utf-8")
+    before = snapshot(tmp_path)
+    for attempt in (lambda: writer.recover(out), lambda: writer.pending_changes(files("two"), out),
+                    lambda: write_atomic(files("two"), out)):
+        with pytest.raises(WriteError) as caught:
+            attempt()
+        [line, _] = caught.value.report().splitlines()
+        assert line.startswith(f"{stage / writer.JOURNAL}: ") and "puts nothing back" in line
+        assert f"then delete {stage})" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_a_staging_directory_that_is_a_symbolic_link_is_not_tapgens(tmp_path):
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.tf.previous").write_text("planted\n")
+    (elsewhere / writer.JOURNAL).write_text('{"changes": [["a.tf", "update"]]}')
+    write_atomic(files("one"), out)
+    (out / f"{writer.STAGING_PREFIX}x").symlink_to(elsewhere)
+    writer.recover(out)
+    assert (out / "a.tf").read_text() == files("one")["a.tf"] and (elsewhere / "a.tf.previous").exists()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "file", "dangling symlink"])
+def test_a_subdirectory_that_is_not_a_directory_is_never_written_through(tmp_path, kind):
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out.mkdir()
+    if kind == "file":
+        (out / "bootstrap").write_text("mine\n")
+    else:
+        (out / "bootstrap").symlink_to(elsewhere if kind == "symlink" else tmp_path / "missing")
+    (elsewhere / "main.tf").write_text(HEADER + "# elsewhere's\n")
+    before = snapshot(tmp_path)
+    with_bootstrap = {**files("one"), "bootstrap/main.tf": HEADER + "# the state bucket\n"}
+    for attempt in (lambda: writer.pending_changes(with_bootstrap, out), lambda: write_atomic(with_bootstrap, out)):
+        with pytest.raises(WriteError, match=f"{out}/bootstrap: is a .*, not a directory; tapgen writes files only"):
+            attempt()
+    assert snapshot(tmp_path) == before and not (tmp_path / "missing").exists()
+
+
+def test_a_file_with_tapgens_header_under_a_name_it_never_writes_is_left_alone(tmp_path):
+    """Such a name would be refused in the journal if the render were interrupted."""
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    for name in (".old.tf", "old\x1b.tf"):
+        (out / name).write_text(HEADER + "# a copy\n")
+    write_atomic(files("two"), out)
+    assert (out / ".old.tf").exists() and (out / "old\x1b.tf").exists()

@@ -1,0 +1,1 @@
+../../specs/clinic-user-data.sh
