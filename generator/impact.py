@@ -35,7 +35,7 @@ from .checks import references, setting_references
 from .errors import Problem, TapgenError
 from .stack import Block, Stack
 from .stateful import is_stateful
-from .writer import Change
+from .writer import Change, read_manifest
 
 _PROVIDER = "https://github.com/hashicorp/terraform-provider-aws/blob/"
 STACK_FILE = "tap_stack.tf"
@@ -192,13 +192,23 @@ class EnvironmentImpact:
 
 
 @dataclass(frozen=True)
+class Unassessed:
+    """The directory's current output cannot be read, so nothing can be said of what this render
+    does to it: refused in every production environment (fail closed)."""
+
+    why: str  # "out/tap_stack.tf does not parse (...)"
+    hint: str  # how to get an output that can be assessed
+    production: tuple[str, ...]  # the environments the new output holds to the production rules
+
+
+@dataclass(frozen=True)
 class Impact:
     environments: tuple[EnvironmentImpact, ...] = ()
-    problems: tuple[str, ...] = ()
+    unassessed: Unassessed | None = None
 
     def report(self) -> str:
         """The impact in words, for stderr; empty when nothing in the infrastructure changes."""
-        lines = [f"note: {problem}" for problem in self.problems]
+        lines = [f"note: {self.unassessed.why}; its impact cannot be assessed"] if self.unassessed else []
         touched = [env for env in self.environments if env.changes or env.note]
         if touched:
             lines.append("What Terraform will do once this is applied, per environment:")
@@ -224,14 +234,21 @@ class ReplacementRefused(TapgenError):
 
 
 def refuse_losses(impact: Impact, allowed: Collection[str], out_dir: Path) -> None:
-    """Raise ReplacementRefused if a production environment would lose data without --allow-replace."""
-    refused = impact.refused(allowed)
-    if refused:
-        raise ReplacementRefused(f"{out_dir}/", [
-            Problem(f"environments.{env.name}", "would replace or destroy stateful resources: "
-                    + ", ".join(sorted({effect.address for effect in env.losses})),
-                    hint=f"if that is intended, rerun with --allow-replace {env.name}")
-            for env in refused])
+    """Raise ReplacementRefused if a production environment would lose data, or might (its current
+    output cannot be assessed), without --allow-replace."""
+    problems = [Problem(f"environments.{env.name}", "would replace or destroy stateful resources: "
+                        + ", ".join(sorted({effect.address for effect in env.losses})),
+                        hint=f"if that is intended, rerun with --allow-replace {env.name}")
+                for env in impact.refused(allowed)]
+    unassessed = impact.unassessed
+    if unassessed:
+        problems += [Problem(f"environments.{name}", f"{unassessed.why}, so what this render does to this "
+                             "production environment cannot be assessed",
+                             hint=f"{unassessed.hint}; to write without an assessment, rerun with "
+                             f"--allow-replace {name}")
+                     for name in unassessed.production if name not in allowed]
+    if problems:
+        raise ReplacementRefused(f"{out_dir}/", problems)
 
 
 def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
@@ -239,16 +256,28 @@ def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
     changed = {change.name: change for change in pending}
     if STACK_FILE not in changed and VARIABLES_FILE not in changed:
         return Impact()
-    before = _texts(changed, out_dir, old=True)
+    before, after = _texts(changed, out_dir, old=True), _texts(changed, out_dir, old=False)
+    path = out_dir / STACK_FILE
     if STACK_FILE not in before:
-        return Impact()  # a first render: nothing exists yet
+        if STACK_FILE not in read_manifest(out_dir).get("files", {}):
+            return Impact()  # a first render: nothing exists yet
+        return _unassessed(after, f"{path} is missing, though {out_dir}/.tapgen-manifest.json says tapgen "
+                           "wrote it", f"restore it (git checkout -- {path}) and render again")
     try:
-        old, new = _outputs(before, _texts(changed, out_dir, old=False))
+        old, new = _outputs(before, after)
     except _Unreadable as error:
-        return Impact(problems=(f"{out_dir}/{STACK_FILE} {error}; its impact cannot be assessed",))
+        return _unassessed(after, f"{path} {error}", f"fix or restore {path} (a merge conflict: finish the "
+                           "merge, or git checkout -- the file) and render again")
     if old.settings is None or new.settings is None:
         return Impact()  # a render resolved for one environment: a scanner's copy, never applied
     return Impact(tuple(_environment(name, old, new) for name in dict.fromkeys([*new.settings, *old.settings])))
+
+
+def _unassessed(after: Mapping[str, str], why: str, hint: str) -> Impact:
+    """An impact that cannot be known: the production environments of the new output are refused."""
+    settings = _Output([_parsed(after)]).settings or {}  # None: a resolved render, never applied
+    production = tuple(name for name, values in settings.items() if values.get("production"))
+    return Impact(unassessed=Unassessed(why, hint, production))
 
 
 def _texts(changed: Mapping[str, Change], out_dir: Path, old: bool) -> dict[str, str]:

@@ -17,7 +17,7 @@ from generator.impact import FORCE_NEW, IN_PLACE, REGION, Citation
 from generator.stack import Stack
 from generator.stateful import STATEFUL_TYPES
 
-from .helpers import DEFAULT_SPEC, GOLDEN, OUT, ROOT, STANDARD_SPEC, run_cli, snapshot
+from .helpers import DEFAULT_SPEC, GOLDEN, MINIMAL_SPEC, OUT, ROOT, STANDARD_SPEC, run_cli, snapshot
 
 FACTS = ROOT / "tests" / "data" / "provider_facts"
 PROD_CIDR = "    vpc_cidr: 10.30.0.0/16\n"
@@ -229,12 +229,54 @@ def test_a_first_render_and_an_unchanged_one_say_nothing(tmp_path, stack):
     assert "What Terraform will do" not in stack().stderr
 
 
-def test_a_previous_output_that_does_not_parse_is_noted_and_replaced(stack):
+def conflicted(path: Path) -> None:
+    """Leave git's conflict markers around a line of ``path``, as an unfinished merge does."""
+    text = path.read_text()
+    line = "  instance_type          = local.settings.instance_type\n"
+    assert text.count(line) == 1
+    path.write_text(text.replace(line, f"<<<<<<< HEAD\n{line}=======\n{line.replace('settings', 's')}>>>>>>> theirs\n"))
+
+
+def test_a_previous_output_that_does_not_parse_is_refused_in_production_and_nothing_is_written(stack):
     stack_file = stack.out / "tap_stack.tf"
-    stack_file.write_text(stack_file.read_text() + "resource {\n")
+    conflicted(stack_file)
+    before = snapshot(stack.out)
     result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
-    assert result.exit_code == 0
-    assert "tap_stack.tf does not parse" in result.stderr and "its impact cannot be assessed" in result.stderr
+    assert result.exit_code == 1
+    assert snapshot(stack.out) == before
+    assert f"note: {stack_file} does not parse (" in result.stderr
+    assert (f"environments.prod: {stack_file} does not parse (") in result.stderr
+    assert ("so what this render does to this production environment cannot be assessed (fix or restore "
+            f"{stack_file} (a merge conflict: finish the merge, or git checkout -- the file) and render again; "
+            "to write without an assessment, rerun with --allow-replace prod)") in result.stderr
+    assert "environments.dev:" not in result.stderr  # only production is refused
+    allowed = stack(args=("--allow-replace", "prod"))
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "m6i.xlarge" in stack_file.read_text()
+
+
+def test_a_previous_output_tapgen_wrote_and_that_is_gone_is_not_a_first_render(stack):
+    stack_file = stack.out / "tap_stack.tf"
+    stack_file.unlink()
+    result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
+    assert result.exit_code == 1
+    assert not stack_file.exists()
+    assert (f"environments.prod: {stack_file} is missing, though {stack.out}/.tapgen-manifest.json says tapgen "
+            "wrote it, so what this render does to this production environment cannot be assessed (restore it "
+            f"(git checkout -- {stack_file}) and render again;") in result.stderr
+    assert stack(args=("--allow-replace", "prod")).exit_code == 0
+
+
+def test_an_output_that_cannot_be_assessed_is_only_noted_where_nothing_is_production(tmp_path):
+    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    spec.write_text(MINIMAL_SPEC)
+    assert run_cli("render", "--spec", spec, "--out", out).exit_code == 0
+    conflicted(out / "tap_stack.tf")
+    result = run_cli("render", "--spec", spec, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "does not parse" in result.stderr and "its impact cannot be assessed" in result.stderr
+    (out / "tap_stack.tf").unlink()
+    assert run_cli("render", "--spec", spec, "--out", out).exit_code == 0
 
 
 def previous(out: Path, old: str, new: str) -> None:
