@@ -72,7 +72,7 @@ def _source(commit: str, path: str, key: str, excerpt: str) -> Citation:
 
 _SG, _TG = "0148137dc6fb802b97b74036846777ab15c0f9ad", "00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2"
 _PG, _RDS = "044fb3171c305dd92f19e116512acb37a28a9f85", "00e4b23838859616dd0ebc9d1fd9364c0f6bff22"
-_SUBNET = "00cda125a19d31754cb0d073cf551264c57955cb"
+_SUBNET, _S3 = "00cda125a19d31754cb0d073cf551264c57955cb", "4c72bcc7dc2f5ace40ce61f2a90e12a62cf4ec9a"
 
 FORCE_NEW = (
     ForceNew("aws_vpc", "cidr_block", _source("00081ce41cc691433ac19bf42227cdabffd0454d", "ec2/vpc_.go",
@@ -93,8 +93,12 @@ FORCE_NEW = (
                                                      "May be required, Forces new resource",
                                                      "lb_target_group.md.txt"))
       for argument in ("port", "protocol")),
-    ForceNew("aws_s3_bucket", "bucket", _doc("0015017ad4056c21b70ab87f24a39c720202878f", "s3_bucket", "bucket",
-                                             "Optional, Forces new resource", "s3_bucket.md.txt")),
+    ForceNew("aws_s3_bucket", "bucket", _doc(_S3, "s3_bucket", "bucket", "Optional, Forces new resource",
+                                             "s3_bucket.md.txt")),
+    # Object Lock can only be turned on when a bucket is created, and never off.
+    ForceNew("aws_s3_bucket", "object_lock_enabled", _doc(_S3, "s3_bucket", "object_lock_enabled",
+                                                          "Optional, Default:`false`, Forces new resource",
+                                                          "s3_bucket.md.txt")),
     ForceNew("aws_cloudwatch_log_group", "name", _doc("05389d465b6e1e0668493790eae67abd82d1195a",
                                                       "cloudwatch_log_group", "name",
                                                       "Optional, Forces new resource", "cloudwatch_log_group.md.txt")),
@@ -422,7 +426,7 @@ def _environment(name: str, old: _Output, new: _Output) -> EnvironmentImpact:
                             if not address.startswith(_GLOBAL_PREFIXES) and "provider" not in block.body)
         else:
             token = f"local.{PROJECT}" if setting == PROJECT else f"setting.{setting}"
-            effects = _effects(new, {token}, decreased=_decreased(old_value, new_value))
+            effects = _effects(new, {token}, _decreased(old_value, new_value), old.resources)
             effects += _endangered(new, setting, effects)
         # The notes speak of an existing value changing, not of a first one being set.
         note = SETTING_NOTES.get(setting) if old_value is not None and new_value is not None else None
@@ -450,8 +454,9 @@ def _decreased(old: object, new: object) -> bool:
     return isinstance(old, int) and isinstance(new, int) and new < old
 
 
-def _effects(new: _Output, changed: set[str], decreased: bool) -> tuple[Effect, ...]:
-    """What changing the ``changed`` tokens does to the resources of ``new``."""
+def _effects(new: _Output, changed: set[str], decreased: bool, existing: Collection[str]) -> tuple[Effect, ...]:
+    """What changing the ``changed`` tokens does to the resources of ``new`` that exist already
+    (``existing``: a resource the old output did not have is created, whatever it refers to)."""
     replaced: dict[str, str] = {}
     progress = True
     while progress:
@@ -476,7 +481,7 @@ def _effects(new: _Output, changed: set[str], decreased: bool) -> tuple[Effect, 
                 shrunk.append(address)
         effects += [Effect(address, "destroyed", "fewer instances: those no longer counted are destroyed")
                     for address in shrunk]
-    return tuple(effects)
+    return tuple(effect for effect in effects if effect.address in existing)
 
 
 def _endangered(new: _Output, setting: str, effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
@@ -508,7 +513,7 @@ def _template_effects(old: _Output, new: _Output) -> tuple[Effect, ...]:
                  if name not in ("environments", PROJECT) and old.locals.get(name) != value
                  and not _only_gains_entries(old.locals.get(name), value)}
     listed = {effect.address for effect in effects}
-    effects += [effect for effect in _effects(new, redefined, decreased=False) if effect.address not in listed]
+    effects += [effect for effect in _effects(new, redefined, False, old.resources) if effect.address not in listed]
     return tuple(effects)
 
 

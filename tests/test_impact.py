@@ -131,6 +131,21 @@ def test_turning_production_off_in_the_same_render_does_not_unlock_a_loss(stack)
     assert "environments.prod: would replace or destroy stateful resources" in result.stderr
 
 
+NOT_PRODUCTION = ("    kms_deletion_window_days: 30\n", "    kms_deletion_window_days: 30\n    production: false\n"
+                  "    waivers: {production: a load-test copy with synthetic data only}\n    audit: {trail: true}\n")
+
+
+def test_becoming_production_turns_object_lock_on_which_replaces_the_audit_bucket(stack):
+    """Object Lock is set only when a bucket is created: production's trail bucket is a new bucket."""
+    assert stack(NOT_PRODUCTION, args=("--allow-replace", "prod")).exit_code == 0
+    result = stack(NOT_PRODUCTION[::-1])
+    assert result.exit_code == 1
+    assert "    audit_object_lock: false -> true\n" in result.stderr
+    assert ("      REPLACED, DATA LOST: aws_s3_bucket.audit (object_lock_enabled forces a new resource)\n"
+            in result.stderr)
+    assert "environments.prod: would replace or destroy stateful resources: aws_s3_bucket.audit (" in result.stderr
+
+
 def test_a_new_vpc_range_replaces_the_network_and_puts_the_database_at_risk(stack):
     result = stack((PROD_CIDR, "    vpc_cidr: 10.31.0.0/16\n"))
     assert result.exit_code == 1
