@@ -40,6 +40,8 @@ from .writer import Change, read_manifest
 _PROVIDER = "https://github.com/hashicorp/terraform-provider-aws/blob/"
 STACK_FILE = "tap_stack.tf"
 VARIABLES_FILE = "variables.tf"
+PROVIDER_FILE = "provider.tf"  # the aliased providers' regions (the backups' second region)
+ASSESSED_FILES = (STACK_FILE, VARIABLES_FILE, PROVIDER_FILE)
 PROJECT = "project"
 REGION_SETTING = "region"
 TEMPLATES = "tapgen's templates"
@@ -258,7 +260,7 @@ def refuse_losses(impact: Impact, allowed: Collection[str], out_dir: Path) -> No
 def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
     """The impact of writing ``pending`` into ``out_dir``: what changes for each environment."""
     changed = {change.name: change for change in pending}
-    if STACK_FILE not in changed and VARIABLES_FILE not in changed:
+    if not changed.keys() & set(ASSESSED_FILES):
         return Impact()
     before, after = _texts(changed, out_dir, old=True), _texts(changed, out_dir, old=False)
     path = out_dir / STACK_FILE
@@ -286,7 +288,7 @@ def _unassessed(after: Mapping[str, str], why: str, hint: str) -> Impact:
 
 def _texts(changed: Mapping[str, Change], out_dir: Path, old: bool) -> dict[str, str]:
     texts = {}
-    for name in (STACK_FILE, VARIABLES_FILE):
+    for name in ASSESSED_FILES:
         if name in changed:
             text = changed[name].old if old else changed[name].new
         else:
@@ -340,6 +342,10 @@ class _Output:
         self.region = next((b.body.get("default") for b in blocks if b.kind == "variable"
                             and b.labels == ("aws_region",)), None)
         self.resources = {block.address: block for block in blocks if block.kind == "resource"}
+        # Each aliased provider ("aws.dr") with what its region depends on.
+        self.provider_regions = {f"{block.labels[0]}.{block.body['alias']}":
+                                 self.expand(_tokens(block.body.get("region")))
+                                 for block in blocks if block.kind == "provider" and "alias" in block.body}
         self.history = {str(block.body.get("from", "")).strip("${}") for block in blocks
                         if block.kind in ("moved", "removed")}
         self._local_refs = {name: set(_tokens(value)) for name, value in self.locals.items()}
@@ -426,7 +432,11 @@ def _environment(name: str, old: _Output, new: _Output) -> EnvironmentImpact:
                             if not address.startswith(_GLOBAL_PREFIXES) and "provider" not in block.body)
         else:
             token = f"local.{PROJECT}" if setting == PROJECT else f"setting.{setting}"
-            effects = _effects(new, {token}, _decreased(old_value, new_value), old.resources)
+            moved = _moved_region(new, setting) if None not in (old_value, new_value) else {}
+            effects = tuple(Effect(address, "replaced", why) for address, why in moved.items()
+                            if address in old.resources)
+            effects += tuple(effect for effect in _effects(new, {token, *moved}, _decreased(old_value, new_value),
+                                                           old.resources) if effect.address not in moved)
             effects += _endangered(new, setting, effects)
         # The notes speak of an existing value changing, not of a first one being set.
         note = SETTING_NOTES.get(setting) if old_value is not None and new_value is not None else None
@@ -447,6 +457,16 @@ def _changed_settings(before: Mapping, after: Mapping, old: _Output, new: _Outpu
     for setting in dict.fromkeys([*after, *before]):
         if before.get(setting) != after.get(setting):
             yield setting, before.get(setting), after.get(setting)
+
+
+def _moved_region(new: _Output, setting: str) -> dict[str, str]:
+    """The resources on an aliased provider whose region is ``setting``: a new region replaces them
+    all (the region fact). From or to none, the provider's resources are created or destroyed by
+    their count instead (without a second region they have none)."""
+    moving = [alias for alias, tokens in new.provider_regions.items() if f"setting.{setting}" in tokens]
+    return {address: f"its provider {alias} moves to another region ({REGION.url})" for alias in moving
+            for address, block in new.resources.items()
+            if str(block.body.get("provider", "")).strip("${}") == alias}
 
 
 def _decreased(old: object, new: object) -> bool:

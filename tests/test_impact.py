@@ -210,6 +210,26 @@ def test_a_new_region_replaces_every_regional_resource(stack):
     assert "aws_iam_role.app" not in result.stderr  # IAM is global
 
 
+def test_a_new_dr_region_replaces_what_the_second_region_holds(stack):
+    """The aws.dr provider's region is backup.dr_region: moving it replaces the DR vault and key."""
+    result = stack(("backup: {dr_region: us-east-2}", "backup: {dr_region: us-east-1}"))
+    assert result.exit_code == 1
+    assert '    backup_dr_region: "us-east-2" -> "us-east-1"\n' in result.stderr
+    assert (f"      REPLACED, DATA LOST: aws_kms_key.backup_dr, aws_backup_vault.dr (its provider aws.dr moves to "
+            f"another region ({REGION.url}))\n") in result.stderr
+    assert "replaced: aws_kms_alias.backup_dr, aws_backup_vault_lock_configuration.dr (its provider aws.dr" in result.stderr
+    assert ("environments.prod: would replace or destroy stateful resources: aws_backup_vault.dr, "
+            "aws_kms_key.backup_dr (") in result.stderr
+    assert "aws_backup_vault.this" not in result.stderr  # the primary region stays
+
+
+def test_a_first_dr_region_creates_the_copy_and_replaces_nothing(stack):
+    result = stack(("    backup: {retention_days: 14}\n", "    backup: {retention_days: 14, dr_region: us-east-1}\n"))
+    assert result.exit_code == 0, result.stderr
+    assert '    backup_dr_region: (none) -> "us-east-1": updated in place\n' in result.stderr
+    assert "REPLACED" not in result.stderr and "replaced:" not in result.stderr
+
+
 def test_a_first_account_binding_is_only_a_provider_setting_but_a_new_account_is_explained(stack):
     result = stack(('    account_id: "111111111111"     # PLACEHOLDER: your dev AWS account\'s ID\n', ""))
     assert result.exit_code == 0
