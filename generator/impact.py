@@ -12,6 +12,8 @@ tests/data/provider_facts/, checked by tests/test_impact.py):
 - ``FORCE_NEW``: arguments whose change makes Terraform replace the resource;
 - ``IN_PLACE``: arguments people expect to force a replacement and that do not;
 - ``REGION``: every regional resource is replaced when its region changes;
+- ``RETENTION``: arguments whose decrease deletes data that exists (AWS's documentation): an
+  update in place the plan guard cannot tell from any other, so this report is where it is refused;
 - ``SETTING_NOTES``: what a reviewer needs to know beyond replacements, per setting.
 
 Which resources a setting reaches is read from the generated Terraform itself: an argument is
@@ -156,6 +158,38 @@ SETTING_NOTES = {
     "db_parameter_group_family": "A major version upgrade: RDS upgrades the database in place, with "
                                  "downtime. Take a snapshot first.",
 }
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Lowering the argument at ``path`` of a ``type`` deletes the data older than the new period."""
+
+    type: str
+    path: tuple[str, ...]  # the argument, through the nested blocks it is in
+    deleted: str  # what goes, in AWS's words
+    cited: Citation
+    holder: str | None = None  # the argument naming the resource that holds the data, if not this one
+
+
+RETENTION = (
+    Retention("aws_cloudwatch_log_group", ("retention_in_days",),
+              "CloudWatch Logs deletes the log events older than the new retention",
+              Citation("https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+                       "When log events reach their retention setting they are marked for deletion.",
+                       "cloudwatch_logs_retention.md.txt")),
+    Retention("aws_db_instance", ("backup_retention_period",),
+              "RDS keeps automated backups (and point-in-time restore) only for the new period",
+              Citation("https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html",
+                       "RDS saves the automated backups of your DB instance according to the backup retention "
+                       "period that you specify.", "rds_automated_backups.md.txt")),
+    Retention("aws_s3_bucket_lifecycle_configuration", ("rule", "expiration", "days"),
+              "S3 expires the objects already older than the new period",
+              Citation("https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-set-lifecycle-configuration-intro.html",
+                       "the configuration rules apply to both existing objects and objects that you add later",
+                       "s3_lifecycle.md.txt"), holder="bucket"),
+)
+PRUNED = "older data deleted"  # an Effect's action: the resource stays, what it held beyond the period goes
+
 # Settings whose change breaks a stateful resource it does not replace: (type, why).
 ENDANGERS = {"vpc_cidr": ("aws_db_instance", "it cannot move into the new VPC with its subnets")}
 
@@ -172,7 +206,7 @@ class Effect:
 
     @property
     def loses_data(self) -> bool:
-        return is_stateful(self.type)
+        return self.action == PRUNED or is_stateful(self.type)
 
 
 @dataclass(frozen=True)
@@ -242,8 +276,7 @@ class ReplacementRefused(TapgenError):
 def refuse_losses(impact: Impact, allowed: Collection[str], out_dir: Path) -> None:
     """Raise ReplacementRefused if a production environment would lose data, or might (its current
     output cannot be assessed), without --allow-replace."""
-    problems = [Problem(f"environments.{env.name}", "would replace or destroy stateful resources: "
-                        + ", ".join(sorted({effect.address for effect in env.losses})),
+    problems = [Problem(f"environments.{env.name}", _losses(env.losses),
                         hint=f"if that is intended, rerun with --allow-replace {env.name}")
                 for env in impact.refused(allowed)]
     unassessed = impact.unassessed
@@ -255,6 +288,14 @@ def refuse_losses(impact: Impact, allowed: Collection[str], out_dir: Path) -> No
                      for name in unassessed.production if name not in allowed]
     if problems:
         raise ReplacementRefused(f"{out_dir}/", problems)
+
+
+def _losses(losses: Iterable[Effect]) -> str:
+    gone = sorted({effect.address for effect in losses if effect.action != PRUNED})
+    pruned = sorted({effect.address for effect in losses if effect.action == PRUNED})
+    return "; ".join([*(["would replace or destroy stateful resources: " + ", ".join(gone)] if gone else []),
+                      *([f"would delete the data older than a shorter retention in {', '.join(pruned)}"]
+                        if pruned else [])])
 
 
 def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
@@ -438,6 +479,7 @@ def _environment(name: str, old: _Output, new: _Output) -> EnvironmentImpact:
             effects += tuple(effect for effect in _effects(new, {token, *moved}, _decreased(old_value, new_value),
                                                            old.resources) if effect.address not in moved)
             effects += _endangered(new, setting, effects)
+            effects += _pruned(new, token, old_value, new_value, effects, old.resources)
         # The notes speak of an existing value changing, not of a first one being set.
         note = SETTING_NOTES.get(setting) if old_value is not None and new_value is not None else None
         changes.append(SettingChange(setting, old_value, new_value, effects, note))
@@ -504,6 +546,36 @@ def _effects(new: _Output, changed: set[str], decreased: bool, existing: Collect
     return tuple(effect for effect in effects if effect.address in existing)
 
 
+_RETENTION_BY_TYPE = {fact.type: fact for fact in RETENTION}
+
+
+def _pruned(new: _Output, token: str, old: object, now: object, effects: tuple[Effect, ...],
+            existing: Collection[str]) -> tuple[Effect, ...]:
+    """The resources whose retention ``token`` shortens: they keep only the newer data."""
+    if isinstance(old, bool) or not _decreased(old, now):
+        return ()
+    found: dict[str, str] = {}
+    listed = {effect.address for effect in effects}
+    for address, block in new.resources.items():
+        fact = _RETENTION_BY_TYPE.get(block.labels[0])
+        if fact is None or address not in existing or token not in new.expand(_tokens(_at(block.body, fact.path))):
+            continue
+        holder = next((name for kind, name in references(block.body.get(fact.holder)) if kind == "resource"),
+                      address) if fact.holder else address
+        if holder not in listed:
+            found.setdefault(holder, f"a shorter {'.'.join(fact.path)}: {fact.deleted} ({fact.cited.url})")
+    return tuple(Effect(address, PRUNED, why) for address, why in found.items())
+
+
+def _at(body: object, path: Sequence[str]) -> list[object]:
+    """The values at ``path`` in a parsed block, through nested blocks (lists of bodies)."""
+    values = [body]
+    for step in path:
+        found = [value[step] for value in values if isinstance(value, dict) and step in value]
+        values = [item for value in found for item in (value if isinstance(value, list) else [value])]
+    return values
+
+
 def _endangered(new: _Output, setting: str, effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
     if setting not in ENDANGERS or not effects:
         return ()
@@ -551,6 +623,9 @@ def _only_gains_entries(old: object, new: object) -> bool:
     return bool(before) and kept and _ENTRY.sub("", old).replace(", ", "") == _ENTRY.sub("", new).replace(", ", "")
 
 
+_LOSS_LABELS = {"at risk": "AT RISK, STATEFUL", PRUNED: "OLDER DATA DELETED"}
+
+
 def _change_lines(change: SettingChange) -> list[str]:
     if change.setting == TEMPLATES:
         head = f"    {TEMPLATES} (a new tapgen version):"
@@ -561,9 +636,7 @@ def _change_lines(change: SettingChange) -> list[str]:
     for effect in change.effects:
         grouped.setdefault((effect.action, effect.why, effect.loses_data), []).append(effect.address)
     for (action, why, loses), names in sorted(grouped.items(), key=lambda item: not item[0][2]):
-        label = f"{action.upper()}, DATA LOST" if loses and action != "at risk" else action
-        if loses and action == "at risk":
-            label = "AT RISK, STATEFUL"
+        label = _LOSS_LABELS.get(action, f"{action.upper()}, DATA LOST") if loses else action
         lines.append(f"      {label}: {', '.join(names)} ({why})")
     if change.note:
         lines.append(f"      note: {change.note}")

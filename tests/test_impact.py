@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator import impact
-from generator.impact import FORCE_NEW, IN_PLACE, REGION, Citation
+from generator.impact import FORCE_NEW, IN_PLACE, REGION, RETENTION, Citation
 from generator.stack import Stack
 from generator.stateful import STATEFUL_TYPES
 
@@ -56,6 +56,11 @@ def test_the_arguments_believed_to_replace_that_do_not_and_the_region_rule_are_c
     for (_, argument), cited in IN_PLACE.items():
         assert f"`{argument}`" in excerpt(cited)
     assert "will force resource replacement" in excerpt(REGION)
+
+
+@pytest.mark.parametrize("fact", RETENTION, ids=lambda f: f"{f.type}.{'.'.join(f.path)}")
+def test_each_retention_fact_is_stated_by_the_aws_document_it_cites(fact):
+    excerpt(fact.cited)
 
 
 def generated_types() -> set[str]:
@@ -190,6 +195,51 @@ def test_a_major_version_replaces_the_parameter_group_only(stack):
     assert 'db_engine_version: "16" -> "17": updated in place' in result.stderr
     assert "replaced: aws_db_parameter_group.this (family forces a new resource)" in result.stderr
     assert "A major version upgrade" in result.stderr
+
+
+LOGS = "    log_retention_days: 365\n"
+
+
+def test_a_shorter_log_retention_in_production_is_refused_as_data_loss(stack):
+    """An update in place the plan guard cannot see: CloudWatch Logs and S3 delete what is older."""
+    assert stack((LOGS, "    log_retention_days: 3653\n")).exit_code == 0  # longer: nothing is lost
+    before = snapshot(stack.out)
+    result = stack(("    log_retention_days: 3653\n", LOGS))
+    assert result.exit_code == 1
+    assert snapshot(stack.out) == before
+    assert "    log_retention_days: 3653 -> 365\n" in result.stderr
+    assert ("      OLDER DATA DELETED: aws_cloudwatch_log_group.this (a shorter retention_in_days: CloudWatch Logs "
+            "deletes the log events older than the new retention (https://docs.aws.amazon.com/AmazonCloudWatchLogs/"
+            "latest/APIReference/API_PutRetentionPolicy.html))\n") in result.stderr
+    assert ("      OLDER DATA DELETED: aws_s3_bucket.alb_logs (a shorter rule.expiration.days: S3 expires the objects already older "
+            "than the new period (") in result.stderr
+    assert ("environments.prod: would delete the data older than a shorter retention in aws_cloudwatch_log_group.this, "
+            "aws_s3_bucket.alb_logs (if that is intended, rerun with --allow-replace prod)") in result.stderr
+    assert stack(args=("--allow-replace", "prod")).exit_code == 0
+
+
+def test_a_shorter_audit_retention_deletes_the_trail_s_log_group_events_and_files(stack):
+    prod = "    account_id: \"222222222222\""
+    assert stack((prod, prod + "\n    audit: {retention_days: 3653}")).exit_code == 0
+    result = stack(("audit: {retention_days: 3653}", "audit: {retention_days: 2192}"))
+    assert result.exit_code == 1
+    assert "    audit_retention_days: 3653 -> 2192\n" in result.stderr
+    assert ("would delete the data older than a shorter retention in aws_cloudwatch_log_group.audit, "
+            "aws_s3_bucket.audit (") in result.stderr
+
+
+def test_a_shorter_database_backup_retention_is_refused_and_outside_production_told(stack):
+    prod, cut = "      backup_retention_days: 7\n      multi_az: true", "      backup_retention_days: 3\n      multi_az: true"
+    result = stack((prod, cut))
+    assert result.exit_code == 1
+    assert ("      OLDER DATA DELETED: aws_db_instance.this (a shorter backup_retention_period: RDS keeps automated "
+            "backups (and point-in-time restore) only for the new period (https://docs.aws.amazon.com/AmazonRDS/latest/"
+            "UserGuide/USER_WorkingWithAutomatedBackups.html))\n") in result.stderr
+    staging = stack((cut, prod),  # prod's cut undone
+                    ("    log_retention_days: 90\n", "    log_retention_days: 30\n"))
+    assert staging.exit_code == 0, staging.stderr  # not production: written, with the warning
+    assert "  staging:\n    log_retention_days: 90 -> 30\n      OLDER DATA DELETED: " in staging.stderr
+    assert "OLDER DATA DELETED: aws_cloudwatch_log_group.this (" in staging.stderr
 
 
 def test_settings_that_change_in_place_say_so(stack):
