@@ -5,13 +5,15 @@ format (``terraform show -json PLANFILE``; https://developer.hashicorp.com/terra
 and refuses it when it deletes or replaces a resource that holds data (``stateful``), naming
 each with the reason Terraform gives: ``change.actions`` (``["delete"]``, or a replacement as
 ``["delete", "create"]`` or, with create_before_destroy, ``["create", "delete"]``),
-``action_reason`` and ``change.replace_paths``. ``--allow ADDRESS`` accepts one on purpose.
+``action_reason`` and ``change.replace_paths``. ``--allow ADDRESS`` accepts one on purpose: an
+instance's address, or its resource's, which covers every instance and deposed object of it.
 Resources that hold no data may be replaced; they are listed.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -44,21 +46,33 @@ class PlanRefused(TapgenError):
 
     summary = "refused: nothing was applied"
 
+    def __init__(self, source: str, problems: Iterable[Problem], resources: Iterable[str]):
+        self.resources = list(dict.fromkeys(resources))  # what to allow, each resource once
+        super().__init__(source, problems)
+
     def report(self) -> str:
-        addresses = " ".join(problem.path for problem in self.problems)
-        return (super().report() + "\nTo do this on purpose, allow each address: make apply "
-                f'WORKSPACE=<workspace> ALLOW_REPLACE="{addresses}" (tapgen guard --allow ADDRESS).')
+        # Quoted for the shell it is pasted into: an instance key's quotes would be stripped there.
+        allow = shlex.quote(" ".join(self.resources))
+        return (super().report() + "\nTo do this on purpose, allow each resource (its address covers its "
+                f"instances and deposed objects): make apply WORKSPACE=<workspace> ALLOW_REPLACE={allow} "
+                "(tapgen guard --allow ADDRESS).")
 
 
 @dataclass(frozen=True)
 class Deletion:
     """One resource instance the plan deletes, alone or as part of a replacement."""
 
-    address: str
+    address: str  # the instance's, as --allow takes it
+    resource: str  # its resource's address, without the instance key
     type: str
     actions: tuple[str, ...]
     reason: str | None
     replace_paths: tuple[str, ...]
+    deposed: str | None = None  # the key of a deposed object of the instance, if it is one
+
+    @property
+    def label(self) -> str:
+        return self.address + (f" (deposed object {self.deposed})" if self.deposed else "")
 
     @property
     def holds_data(self) -> bool:
@@ -74,8 +88,8 @@ class Deletion:
         return what + (f" ({'; '.join(why)})" if why else "")
 
     def allowed_by(self, allowed: Collection[str]) -> bool:
-        """An exact address, or a resource's address for all of its instances."""
-        return any(self.address == a or self.address.startswith(f"{a}[") for a in allowed)
+        """The instance's address (its current and deposed objects), or its resource's."""
+        return any(a in (self.address, self.resource) for a in allowed)
 
 
 def load_plan(path: str) -> tuple[dict, str]:
@@ -129,11 +143,11 @@ def deletions(plan: dict) -> list[Deletion]:
         actions = tuple(details.get("actions") or ())
         if "delete" not in actions:
             continue
-        address = str(change.get("address", "?"))
-        if change.get("deposed"):
-            address += f" (deposed object {change['deposed']})"
-        found.append(Deletion(address, str(change.get("type", "")), actions, change.get("action_reason"),
-                              tuple(_path(path) for path in details.get("replace_paths") or ())))
+        module = f"{change['module_address']}." if change.get("module_address") else ""
+        found.append(Deletion(str(change.get("address", "?")), f"{module}{change.get('type')}.{change.get('name')}",
+                              str(change.get("type", "")), actions, change.get("action_reason"),
+                              tuple(_path(path) for path in details.get("replace_paths") or ()),
+                              change.get("deposed")))
     return found
 
 
@@ -159,21 +173,21 @@ class Review:
         losses = self.refused + self.allowed
         if listing:
             lines = [f"The plan destroys {len(losses)} resource(s) that hold data" + (":" if losses else ".")]
-            lines += [f"  {d.address}: {d.describe()}" for d in losses]
+            lines += [f"  {d.label}: {d.describe()}" for d in losses]
         elif self.refused:
             lines = [f"tapgen guard: the plan destroys or replaces {len(self.refused)} resource(s) that hold data."]
-            lines += [f"  allowed: {d.address}: {d.describe()}" for d in self.allowed]
+            lines += [f"  allowed: {d.label}: {d.describe()}" for d in self.allowed]
         else:
             lines = ["tapgen guard: the plan destroys no resource that holds data"
                      + (" but those allowed:" if self.allowed else ".")]
-            lines += [f"  allowed: {d.address}: {d.describe()}" for d in self.allowed]
-        lines += [f"  holds no data: {d.address}: {d.describe()}" for d in self.stateless]
+            lines += [f"  allowed: {d.label}: {d.describe()}" for d in self.allowed]
+        lines += [f"  holds no data: {d.label}: {d.describe()}" for d in self.stateless]
         lines += [f"note: --allow {address} matches nothing the plan deletes" for address in self.unmatched]
         return "\n".join(lines)
 
     def refusal(self, source: str) -> PlanRefused:
-        return PlanRefused(source, [Problem(d.address, d.describe(), hint=f"or --allow {d.address}")
-                                    for d in self.refused])
+        return PlanRefused(source, [Problem(d.label, d.describe(), hint=f"or --allow {shlex.quote(d.address)}")
+                                    for d in self.refused], [d.resource for d in self.refused])
 
 
 def review(plan: dict, allowed: Iterable[str] = ()) -> Review:
