@@ -164,6 +164,55 @@ def test_anything_but_a_plan_exits_2_with_one_line(tmp_path, content, message):
     assert "terraform show -json" in line or "Terraform 1.x" in line
 
 
+DATABASE = {"address": "aws_db_instance.this", "mode": "managed", "type": "aws_db_instance", "name": "this",
+            "change": {"actions": ["delete", "create"], "replace_paths": [["kms_key_id"]]}}
+
+
+def plan_with(**change: object) -> bytes:
+    """A one-change plan: the database's replacement, with ``change`` merged into it (None drops a key)."""
+    entry = {**DATABASE, **change}
+    return json.dumps({"format_version": "1.2", "resource_changes": [
+        {key: value for key, value in entry.items() if value is not None}]}).encode()
+
+
+def test_the_shape_the_malformed_plans_start_from_is_a_plan_and_refused(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_bytes(plan_with())
+    assert guard(str(path)).exit_code == 1
+    path.write_bytes(plan_with(change={"actions": ["forget"]}))  # a removed block: left in AWS
+    assert guard(str(path)).exit_code == 0
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (plan_with(change={"actions": "delete"}), 'change.actions "delete", which is none of Terraform\'s'),
+    (plan_with(change={"actions": ["delete", {}]}), "change.actions [\"delete\", {}], which is none of Terraform's"),
+    (plan_with(change={"actions": ["destroy"]}), 'change.actions ["destroy"], which is none of Terraform\'s'),
+    (plan_with(change={}), "change.actions null, which is none of Terraform's"),
+    (plan_with(change={"actions": ["delete"], "replace_paths": 5}), "change.replace_paths 5, which is not a list"),
+    (plan_with(change={"actions": ["delete"], "replace_paths": [[True]]}), "change.replace_paths [[true]]"),
+    (plan_with(change={"actions": ["delete"], "replace_paths": [[]]}), "change.replace_paths [[]]"),
+    (plan_with(change=[]), "has no change object"),
+    (plan_with(mode=None), 'has a mode that is neither "managed" nor "data"'),
+    (plan_with(type=7), "has no type string"),
+    (plan_with(deposed=1), "has a deposed that is not a string"),
+    (plan_with(index=[0]), "has an index that is neither a number nor a string"),
+    (json.dumps({"format_version": "1.2", "resource_changes": [1]}).encode(), "resource_changes[0] is not an object"),
+    (json.dumps({"format_version": 1.2, "resource_changes": []}).encode(), "has a format_version that is not a string"),
+    (b'{"format_version": "1.2", "resource_changes": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+     "is JSON nested too deeply to be a Terraform plan"),
+    (b'{"format_version": "1.2", "resource_changes": [], "x": ' + b"9" * 5000 + b"}", "is not JSON tapgen can read"),
+])
+def test_a_plan_in_any_other_shape_exits_2_with_one_line(tmp_path, content, message):
+    """Never a crash (exit 3) and never a pass: a guard that cannot read the plan vouches for nothing."""
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    result = guard(str(path))
+    assert result.exit_code == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"{path}: ") and message in line, line
+    assert "terraform show -json" in line
+
+
 def test_a_missing_file_exits_2(tmp_path):
     result = guard(str(tmp_path / "nope.json"))
     assert result.exit_code == 2
