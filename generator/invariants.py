@@ -44,7 +44,7 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
     found += _networks(spec)
     for name, env in spec.environments.items():
         found += _env_rules(f"environments.{name}", env)
-        found += _production(f"environments.{name}", env)
+        found += _production(f"environments.{name}", env, spec.environments)
         found += _separate_account(f"environments.{name}", env, spec.environments)
     found += _retention_order(spec)
     found += _trails_and_copies(spec)
@@ -207,18 +207,21 @@ def _env_rules(path: str, env: Environment):
                f"{env.account_id}", "the provider would assume it and then refuse its account")
 
 
-def _production(path: str, env: Environment):
+def _production(path: str, env: Environment, environments: Mapping[str, Environment]):
     for name in env.waivers:
         if name not in WAIVABLE_RULES:
             close = difflib.get_close_matches(name, WAIVABLE_RULES, n=1)
             yield (f"{path}.waivers.{name}", f"'{name}' is not a rule that can be waived",
                    f"did you mean '{close[0]}'?" if close else "waivable: " + ", ".join(WAIVABLE_RULES))
     for name, rule in PRODUCTION_RULES.items():
+        why = rule.unmet_among(env, environments) if rule.met(env) else None
         if name == "production":
             failure, scope = f"says production and needs {rule.requires}", "environments named like production"
         else:
             failure, scope = f"is production and needs {rule.requires}", "production environments"
-        yield from _waivable(path, env, name, rule.applies(env), rule.met(env), failure, scope)
+        if why:
+            failure = f"is production and {why}; it needs {rule.requires}"
+        yield from _waivable(path, env, name, rule.applies(env), rule.met(env) and why is None, failure, scope)
 
 
 def _separate_account(path: str, env: Environment, environments: Mapping[str, Environment]):

@@ -32,6 +32,18 @@ class Rule:
     met: Callable[[Environment], bool]
     # Which environments the rule holds for: production ones, unless it says otherwise.
     applies: Callable[[Environment], bool] = lambda env: env.production
+    # For a rule that also reads the other environments: why they leave it unmet, or None.
+    unmet_among: Callable[[Environment, Mapping[str, Environment]], str | None] = lambda env, environments: None
+
+
+def _shares_a_trail_kept_for_less(env: Environment, environments: Mapping[str, Environment]) -> str | None:
+    """Why the trail ``env`` shares does not keep production's records as production's own would."""
+    owner = environments.get(env.audit.shared_trail or "")
+    if owner is None or owner.production:  # its own trail, or a name invariants reports as unknown
+        return None
+    return (f"shares {owner.name}'s trail, which is not production: its log files are kept "
+            f"{owner.audit.retention_days} days, without Object Lock, in a bucket that is emptied when "
+            f"{owner.name} is destroyed")
 
 
 # The rules a spec may waive (``waivers: {rule: reason}``), by name.
@@ -48,8 +60,10 @@ PRODUCTION_RULES = {
     # The provider's allowed_account_ids: with dev credentials, a production plan fails at once.
     "account_id": Rule("account_id: the AWS account it deploys to, so that no other account's "
                        "credentials can apply it", lambda env: env.account_id is not None),
-    "audit_trail": Rule("audit.trail: true, or audit.shared_trail naming the environment whose trail "
-                        "records its account", lambda env: env.audit.trail or env.audit.shared_trail is not None),
+    "audit_trail": Rule("audit.trail: true, or audit.shared_trail naming the production environment whose "
+                        "trail records its account",
+                        lambda env: env.audit.trail or env.audit.shared_trail is not None,
+                        unmet_among=_shares_a_trail_kept_for_less),
     "audit_retention": Rule(f"audit.retention_days of at least {HIPAA_RETENTION_DAYS} for its trail",
                             lambda env: not env.audit.trail or env.audit.retention_days >= HIPAA_RETENTION_DAYS),
     "dr_region": Rule("backup.dr_region: a second region for copies of its backups",

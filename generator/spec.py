@@ -122,8 +122,9 @@ class Database:
 class Audit:
     shared_trail: str | None = setting(
         "The environment whose CloudTrail trail records this one, because they share an AWS account "
-        "(an account needs one trail; its trail then also records this environment's S3 data events). "
-        "None: this environment's own trail, where `trail` is true.", None, pattern=NAME, example="prod")
+        "(an account needs one trail; its trail then also records this environment's S3 data events); for a "
+        "production environment, a production one (or waivers.audit_trail). None: this environment's own "
+        "trail, where `trail` is true.", None, pattern=NAME, example="prod")
     trail: bool = setting(
         "A CloudTrail trail of this environment's account: every region, global service events, log "
         "file validation, KMS-encrypted, to its own bucket and log group, with CIS alarms (default: "

@@ -387,6 +387,32 @@ def test_a_production_environment_may_share_another_production_trail(write_spec)
     assert (spec.environments["prod-eu"].audit.trail, spec.environments["prod-eu"].production) == (False, True)
 
 
+def prod_sharing_qa_trail(*waivers: str) -> str:
+    """shared_account.yaml with prod in qa's account (waived) and recorded by qa's trail."""
+    text = (SPECS / "shared_account.yaml").read_text()
+    for old, new in (('    account_id: "999999999999"\n', '    account_id: "777777777777"\n    audit: {shared_trail: qa}\n'),
+                     ("    waivers:\n", "    waivers:\n      separate_account: a sandbox of the intake team, one account\n"
+                      + "".join(f"      {waiver}\n" for waiver in waivers))):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_production_may_not_share_the_trail_of_an_environment_that_is_not_production(write_spec):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(prod_sharing_qa_trail()))
+    [(path, message, hint)] = [(p.path, p.message, p.hint) for p in caught.value.problems]
+    assert path == "environments.prod"
+    assert message == ("is production and shares qa's trail, which is not production: its log files are kept 365 "
+                       "days, without Object Lock, in a bucket that is emptied when qa is destroyed; it needs "
+                       "audit.trail: true, or audit.shared_trail naming the production environment whose trail "
+                       "records its account")
+    assert hint == "or add waivers: {audit_trail: <reason>} if this is deliberate"
+    _, spec = load_spec(write_spec(prod_sharing_qa_trail(
+        "audit_trail: the organisation trail of the log-archive account keeps the records for six years")))
+    assert spec.environments["prod"].audit.shared_trail == "qa"
+
+
 def test_a_shared_trail_is_in_the_same_account(write_spec):
     text = (SPECS / "shared_account.yaml").read_text().replace(
         'account_id: "777777777777"     # the non-production account', 'account_id: "888888888888"')
