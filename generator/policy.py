@@ -119,7 +119,8 @@ class ScannerException:
     checkov: str | None  # the Checkov check ID; None for a finding only Trivy reports
     title: str  # what the check asks for
     reason: str  # why it does not apply here, or is accepted
-    compensates: str  # what covers the gap
+    # What covers the gap: a text, or what it is among the environments at hand.
+    compensates: str | Callable[[Mapping[str, Environment]], str]
     # The production rule that enforces the setting where it matters (or the derived setting that
     # follows from production); None when the finding is accepted in every environment.
     rule: str | None = None
@@ -141,6 +142,8 @@ class ScannerException:
 
     def compensation(self, environments: Mapping[str, Environment]) -> str:
         """What covers the gap in these environments, each named where they differ."""
+        if callable(self.compensates):
+            return self.compensates(environments)
         if self.compensated_in is None:
             return self.compensates
         names: dict[str, list[str]] = {}
@@ -204,6 +207,15 @@ def _audit_bucket_watched(env: Environment) -> str:
             "policy); log file validation detects a changed or deleted file" + ("; Object Lock" if env.production else ""))
 
 
+def _traffic_recorded(environments: Mapping[str, Environment]) -> str:
+    """What records an environment's traffic without flow logs, and which of these environments log it."""
+    logging = [env.name for env in environments.values() if env.flow_logs]
+    return ("the load balancer's access logs record every request it receives; security groups let only the "
+            "load balancer reach the app and only the app reach the database"
+            + (f"; {', '.join(logging)} " + ("records all its" if len(logging) == 1 else "record all their")
+               + " traffic to a KMS-encrypted group" if logging else ""))
+
+
 def _has_trail(env: Environment) -> bool:
     return env.audit.trail
 
@@ -217,8 +229,7 @@ MIN_TRIVY_BACKUP_DAYS = 2
 # In the order the annotations appear in a block.
 SCANNER_EXCEPTIONS = (
     ScannerException("aws_vpc.this", "CKV2_AWS_11", "VPC flow logs",
-                     "tapgen requires it in production", "staging and prod log all traffic to an encrypted group",
-                     rule="flow_logs", trivy=("AWS-0178",)),
+                     "tapgen requires it in production", _traffic_recorded, rule="flow_logs", trivy=("AWS-0178",)),
     ScannerException("aws_vpc_security_group_ingress_rule.alb_http", "CKV_AWS_260", "port 80 closed to 0.0.0.0/0",
                      "Port 80 only reaches the listener that answers HTTP 301 to HTTPS; no content is served "
                      "over HTTP", "HSTS on HTTPS; allowed_ingress_cidrs narrows both"),
