@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
+from . import cron
 from .errors import Problem
 from .policy import (
     MIN_WAIVER_REASON,
@@ -48,6 +49,7 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
         found += _separate_account(f"environments.{name}", env, spec.environments)
     found += _retention_order(spec)
     found += _trails_and_copies(spec)
+    found += _schedules(spec)
     return [Problem(path, message, _line(lines, path), hint) for path, message, hint in found]
 
 
@@ -126,17 +128,26 @@ def _canonical_network(text: str) -> tuple[ipaddress.IPv4Network | None, tuple[s
 
 
 def _regions(spec: Spec):
-    """The spec's and the backend's regions exist, and have the zones each environment asks for."""
+    """The spec's, the backend's and the backup copies' regions exist, the copies' in the stack's
+    partition, and the stack's region has the zones each environment asks for."""
     named = [("region", spec.region)]
     if spec.backend and spec.backend.region:
         named.append(("backend.region", spec.backend.region))
+    named += [(f"environments.{name}.backup.dr_region", env.backup.dr_region)
+              for name, env in spec.environments.items() if env.backup.dr_region]
+    region = REGIONS.get(spec.region)
     for path, name in named:
         if name not in REGIONS and not spec.allow_unknown_region:
             close = closest(name)
             yield (path, f"'{name}' is not an AWS region tapgen knows",
                    (f"did you mean '{close}'? " if close else "")
                    + "for a region newer than this tapgen, set allow_unknown_region: true")
-    region = REGIONS.get(spec.region)
+        elif path.endswith(".dr_region") and region and name in REGIONS and REGIONS[name].partition != region.partition:
+            # "You cannot use IAM credentials from one partition to interact with resources in a
+            # different partition" (AWS Fault Isolation Boundaries, "Partitions").
+            yield (path, f"{name} is in the {REGIONS[name].partition} partition, the stack's region {spec.region} "
+                   f"in {region.partition}: no credentials reach both, and AWS copies only within a partition",
+                   f"choose a second region of the {region.partition} partition")
     if region is None:
         return
     for name, env in spec.environments.items():
@@ -291,3 +302,13 @@ def _trails_and_copies(spec: Spec):
         if env.backup.dr_region == spec.region:
             yield (f"{path}.backup.dr_region", f"{spec.region} is the stack's own region, so its copies would "
                    "not survive losing it", "choose a second region")
+
+
+def _schedules(spec: Spec):
+    """AWS Backup's cron expressions, field by field (``cron``: EventBridge's rules)."""
+    for name, env in spec.environments.items():
+        for key in ("schedule", "restore_testing_schedule"):
+            problem = cron.problem(getattr(env.backup, key))
+            if problem:
+                yield (f"environments.{name}.backup.{key}", problem,
+                       f"six fields in UTC: minutes hours day-of-month month day-of-week year ({cron.DOCS})")
