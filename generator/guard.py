@@ -5,13 +5,15 @@ format (``terraform show -json PLANFILE``; https://developer.hashicorp.com/terra
 and refuses it when it deletes or replaces a resource that holds data (``stateful``), naming
 each with the reason Terraform gives: ``change.actions`` (``["delete"]``, or a replacement as
 ``["delete", "create"]`` or, with create_before_destroy, ``["create", "delete"]``),
-``action_reason`` and ``change.replace_paths``. ``--allow ADDRESS`` accepts one on purpose.
+``action_reason`` and ``change.replace_paths``. ``--allow ADDRESS`` accepts one on purpose: an
+instance's address, or its resource's, which covers every instance and deposed object of it.
 Resources that hold no data may be replaced; they are listed.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -27,6 +29,12 @@ _ACTIONS = {
     ("delete", "create"): "replaced (destroyed, then created)",
     ("create", "delete"): "replaced (created, then the old one destroyed)",
 }
+# Every value change.actions may take (hashicorp/terraform internal/command/jsonplan/plan.go,
+# Change.Actions); anything else is not a plan this guard can vouch for.
+KNOWN_ACTIONS = frozenset({("no-op",), ("create",), ("read",), ("update",), ("delete", "create"),
+                           ("create", "delete"), ("delete",), ("forget",), ("create", "forget")})
+# A resource change's optional strings: omitted (or null) where they do not apply.
+_OPTIONAL_STRINGS = ("module_address", "previous_address", "deposed", "action_reason")
 
 
 class PlanError(TapgenError):
@@ -44,21 +52,33 @@ class PlanRefused(TapgenError):
 
     summary = "refused: nothing was applied"
 
+    def __init__(self, source: str, problems: Iterable[Problem], resources: Iterable[str]):
+        self.resources = list(dict.fromkeys(resources))  # what to allow, each resource once
+        super().__init__(source, problems)
+
     def report(self) -> str:
-        addresses = " ".join(problem.path for problem in self.problems)
-        return (super().report() + "\nTo do this on purpose, allow each address: make apply "
-                f'WORKSPACE=<workspace> ALLOW_REPLACE="{addresses}" (tapgen guard --allow ADDRESS).')
+        # Quoted for the shell it is pasted into: an instance key's quotes would be stripped there.
+        allow = shlex.quote(" ".join(self.resources))
+        return (super().report() + "\nTo do this on purpose, allow each resource (its address covers its "
+                f"instances and deposed objects): make apply WORKSPACE=<workspace> ALLOW_REPLACE={allow} "
+                "(tapgen guard --allow ADDRESS).")
 
 
 @dataclass(frozen=True)
 class Deletion:
     """One resource instance the plan deletes, alone or as part of a replacement."""
 
-    address: str
+    address: str  # the instance's, as --allow takes it
+    resource: str  # its resource's address, without the instance key
     type: str
     actions: tuple[str, ...]
     reason: str | None
     replace_paths: tuple[str, ...]
+    deposed: str | None = None  # the key of a deposed object of the instance, if it is one
+
+    @property
+    def label(self) -> str:
+        return self.address + (f" (deposed object {self.deposed})" if self.deposed else "")
 
     @property
     def holds_data(self) -> bool:
@@ -74,8 +94,8 @@ class Deletion:
         return what + (f" ({'; '.join(why)})" if why else "")
 
     def allowed_by(self, allowed: Collection[str]) -> bool:
-        """An exact address, or a resource's address for all of its instances."""
-        return any(self.address == a or self.address.startswith(f"{a}[") for a in allowed)
+        """The instance's address (its current and deposed objects), or its resource's."""
+        return any(a in (self.address, self.resource) for a in allowed)
 
 
 def load_plan(path: str) -> tuple[dict, str]:
@@ -105,8 +125,14 @@ def read_plan(data: bytes, source: str) -> dict:
     except json.JSONDecodeError as error:
         raise fail(f"is not JSON ({error.msg} at line {error.lineno})" if data.strip() else "is empty",
                    make) from None
+    except RecursionError:
+        raise fail("is JSON nested too deeply to be a Terraform plan", make) from None
+    except ValueError as error:  # a number too long to read, for one
+        raise fail(f"is not JSON tapgen can read ({error})", make) from None
     if not isinstance(document, dict) or "format_version" not in document:
         raise fail("is JSON but not a Terraform plan (it has no format_version)", make)
+    if not isinstance(document["format_version"], str):
+        raise fail("has a format_version that is not a string", make)
     if not any(key in document for key in _PLAN_KEYS):
         kind = "a Terraform state" if "values" in document else "not a Terraform plan"
         raise fail(f"is {kind}, not a plan (it has no planned_values or resource_changes)", make)
@@ -116,31 +142,71 @@ def read_plan(data: bytes, source: str) -> dict:
                    "use a Terraform whose plan format is 1.x (Terraform 1.x)")
     if not isinstance(document.get("resource_changes", []), list):
         raise fail("has a resource_changes that is not a list", make)
+    for index, change in enumerate(document.get("resource_changes", [])):
+        problem = _malformed(change)
+        if problem:
+            name = change.get("address") if isinstance(change, dict) else None
+            where = f"resource_changes[{index}]" + (f" ({name})" if isinstance(name, str) else "")
+            raise fail(f"is not Terraform's plan format: {where} {problem}", make)
     return document
 
 
+def _malformed(change: object) -> str | None:
+    """What in one resource change is not Terraform's plan format (the json-format documentation's
+    resource change and change representations); None if nothing."""
+    if not isinstance(change, dict):
+        return "is not an object"
+    missing = [key for key in ("address", "type", "name") if not isinstance(change.get(key), str)]
+    if missing:
+        return f"has no {missing[0]} string"
+    if change.get("mode") not in ("managed", "data"):
+        return 'has a mode that is neither "managed" nor "data"'
+    wrong = [key for key in _OPTIONAL_STRINGS if change.get(key) is not None and not isinstance(change[key], str)]
+    if wrong:
+        return f"has a {wrong[0]} that is not a string"
+    index = change.get("index")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, (int, str))):
+        return "has an index that is neither a number nor a string"
+    details = change.get("change")
+    if not isinstance(details, dict):
+        return "has no change object"
+    actions = details.get("actions")
+    if not (isinstance(actions, list) and all(isinstance(a, str) for a in actions) and tuple(actions) in KNOWN_ACTIONS):
+        return f"has change.actions {_shown(actions)}, which is none of Terraform's"
+    paths = details.get("replace_paths")
+    if paths is not None and not (isinstance(paths, list) and all(_is_path(path) for path in paths)):
+        return f"has change.replace_paths {_shown(paths)}, which is not a list of paths"
+    return None
+
+
+def _is_path(steps: object) -> bool:
+    """A replace_paths entry: one or more steps, each a name or an index."""
+    return isinstance(steps, list) and bool(steps) and all(
+        isinstance(step, str) or (isinstance(step, int) and not isinstance(step, bool)) for step in steps)
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def deletions(plan: dict) -> list[Deletion]:
-    """Every managed resource instance the plan deletes, in plan order."""
+    """Every managed resource instance the plan (as read_plan returns it) deletes, in plan order."""
     found = []
-    for change in plan.get("resource_changes", []):
-        if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
+    for change in plan.get("resource_changes", []):  # each checked by read_plan
+        actions = tuple(change["change"]["actions"])
+        if change["mode"] != "managed" or "delete" not in actions:
             continue
-        details = change.get("change") if isinstance(change.get("change"), dict) else {}
-        actions = tuple(details.get("actions") or ())
-        if "delete" not in actions:
-            continue
-        address = str(change.get("address", "?"))
-        if change.get("deposed"):
-            address += f" (deposed object {change['deposed']})"
-        found.append(Deletion(address, str(change.get("type", "")), actions, change.get("action_reason"),
-                              tuple(_path(path) for path in details.get("replace_paths") or ())))
+        module = f"{change['module_address']}." if change.get("module_address") else ""
+        found.append(Deletion(change["address"], f"{module}{change['type']}.{change['name']}", change["type"],
+                              actions, change.get("action_reason"),
+                              tuple(_path(path) for path in change["change"].get("replace_paths") or ()),
+                              change.get("deposed")))
     return found
 
 
-def _path(steps: object) -> str:
+def _path(steps: list) -> str:
     """A replace_paths entry, ["ingress", 0, "cidr_blocks"], as ingress[0].cidr_blocks."""
-    if not isinstance(steps, list):
-        return str(steps)
     text = ""
     for step in steps:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
@@ -159,21 +225,21 @@ class Review:
         losses = self.refused + self.allowed
         if listing:
             lines = [f"The plan destroys {len(losses)} resource(s) that hold data" + (":" if losses else ".")]
-            lines += [f"  {d.address}: {d.describe()}" for d in losses]
+            lines += [f"  {d.label}: {d.describe()}" for d in losses]
         elif self.refused:
             lines = [f"tapgen guard: the plan destroys or replaces {len(self.refused)} resource(s) that hold data."]
-            lines += [f"  allowed: {d.address}: {d.describe()}" for d in self.allowed]
+            lines += [f"  allowed: {d.label}: {d.describe()}" for d in self.allowed]
         else:
             lines = ["tapgen guard: the plan destroys no resource that holds data"
                      + (" but those allowed:" if self.allowed else ".")]
-            lines += [f"  allowed: {d.address}: {d.describe()}" for d in self.allowed]
-        lines += [f"  holds no data: {d.address}: {d.describe()}" for d in self.stateless]
+            lines += [f"  allowed: {d.label}: {d.describe()}" for d in self.allowed]
+        lines += [f"  holds no data: {d.label}: {d.describe()}" for d in self.stateless]
         lines += [f"note: --allow {address} matches nothing the plan deletes" for address in self.unmatched]
         return "\n".join(lines)
 
     def refusal(self, source: str) -> PlanRefused:
-        return PlanRefused(source, [Problem(d.address, d.describe(), hint=f"or --allow {d.address}")
-                                    for d in self.refused])
+        return PlanRefused(source, [Problem(d.label, d.describe(), hint=f"or --allow {shlex.quote(d.address)}")
+                                    for d in self.refused], [d.resource for d in self.refused])
 
 
 def review(plan: dict, allowed: Iterable[str] = ()) -> Review:

@@ -12,6 +12,8 @@ tests/data/provider_facts/, checked by tests/test_impact.py):
 - ``FORCE_NEW``: arguments whose change makes Terraform replace the resource;
 - ``IN_PLACE``: arguments people expect to force a replacement and that do not;
 - ``REGION``: every regional resource is replaced when its region changes;
+- ``RETENTION``: arguments whose decrease deletes data that exists (AWS's documentation): an
+  update in place the plan guard cannot tell from any other, so this report is where it is refused;
 - ``SETTING_NOTES``: what a reviewer needs to know beyond replacements, per setting.
 
 Which resources a setting reaches is read from the generated Terraform itself: an argument is
@@ -35,11 +37,13 @@ from .checks import references, setting_references
 from .errors import Problem, TapgenError
 from .stack import Block, Stack
 from .stateful import is_stateful
-from .writer import Change
+from .writer import Change, read_manifest
 
 _PROVIDER = "https://github.com/hashicorp/terraform-provider-aws/blob/"
 STACK_FILE = "tap_stack.tf"
 VARIABLES_FILE = "variables.tf"
+PROVIDER_FILE = "provider.tf"  # the aliased providers' regions (the backups' second region)
+ASSESSED_FILES = (STACK_FILE, VARIABLES_FILE, PROVIDER_FILE)
 PROJECT = "project"
 REGION_SETTING = "region"
 TEMPLATES = "tapgen's templates"
@@ -72,7 +76,7 @@ def _source(commit: str, path: str, key: str, excerpt: str) -> Citation:
 
 _SG, _TG = "0148137dc6fb802b97b74036846777ab15c0f9ad", "00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2"
 _PG, _RDS = "044fb3171c305dd92f19e116512acb37a28a9f85", "00e4b23838859616dd0ebc9d1fd9364c0f6bff22"
-_SUBNET = "00cda125a19d31754cb0d073cf551264c57955cb"
+_SUBNET, _S3 = "00cda125a19d31754cb0d073cf551264c57955cb", "4c72bcc7dc2f5ace40ce61f2a90e12a62cf4ec9a"
 
 FORCE_NEW = (
     ForceNew("aws_vpc", "cidr_block", _source("00081ce41cc691433ac19bf42227cdabffd0454d", "ec2/vpc_.go",
@@ -93,8 +97,12 @@ FORCE_NEW = (
                                                      "May be required, Forces new resource",
                                                      "lb_target_group.md.txt"))
       for argument in ("port", "protocol")),
-    ForceNew("aws_s3_bucket", "bucket", _doc("0015017ad4056c21b70ab87f24a39c720202878f", "s3_bucket", "bucket",
-                                             "Optional, Forces new resource", "s3_bucket.md.txt")),
+    ForceNew("aws_s3_bucket", "bucket", _doc(_S3, "s3_bucket", "bucket", "Optional, Forces new resource",
+                                             "s3_bucket.md.txt")),
+    # Object Lock can only be turned on when a bucket is created, and never off.
+    ForceNew("aws_s3_bucket", "object_lock_enabled", _doc(_S3, "s3_bucket", "object_lock_enabled",
+                                                          "Optional, Default:`false`, Forces new resource",
+                                                          "s3_bucket.md.txt")),
     ForceNew("aws_cloudwatch_log_group", "name", _doc("05389d465b6e1e0668493790eae67abd82d1195a",
                                                       "cloudwatch_log_group", "name",
                                                       "Optional, Forces new resource", "cloudwatch_log_group.md.txt")),
@@ -150,6 +158,38 @@ SETTING_NOTES = {
     "db_parameter_group_family": "A major version upgrade: RDS upgrades the database in place, with "
                                  "downtime. Take a snapshot first.",
 }
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Lowering the argument at ``path`` of a ``type`` deletes the data older than the new period."""
+
+    type: str
+    path: tuple[str, ...]  # the argument, through the nested blocks it is in
+    deleted: str  # what goes, in AWS's words
+    cited: Citation
+    holder: str | None = None  # the argument naming the resource that holds the data, if not this one
+
+
+RETENTION = (
+    Retention("aws_cloudwatch_log_group", ("retention_in_days",),
+              "CloudWatch Logs deletes the log events older than the new retention",
+              Citation("https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+                       "When log events reach their retention setting they are marked for deletion.",
+                       "cloudwatch_logs_retention.md.txt")),
+    Retention("aws_db_instance", ("backup_retention_period",),
+              "RDS keeps automated backups (and point-in-time restore) only for the new period",
+              Citation("https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html",
+                       "RDS saves the automated backups of your DB instance according to the backup retention "
+                       "period that you specify.", "rds_automated_backups.md.txt")),
+    Retention("aws_s3_bucket_lifecycle_configuration", ("rule", "expiration", "days"),
+              "S3 expires the objects already older than the new period",
+              Citation("https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-set-lifecycle-configuration-intro.html",
+                       "the configuration rules apply to both existing objects and objects that you add later",
+                       "s3_lifecycle.md.txt"), holder="bucket"),
+)
+PRUNED = "older data deleted"  # an Effect's action: the resource stays, what it held beyond the period goes
+
 # Settings whose change breaks a stateful resource it does not replace: (type, why).
 ENDANGERS = {"vpc_cidr": ("aws_db_instance", "it cannot move into the new VPC with its subnets")}
 
@@ -166,7 +206,7 @@ class Effect:
 
     @property
     def loses_data(self) -> bool:
-        return is_stateful(self.type)
+        return self.action == PRUNED or is_stateful(self.type)
 
 
 @dataclass(frozen=True)
@@ -192,13 +232,23 @@ class EnvironmentImpact:
 
 
 @dataclass(frozen=True)
+class Unassessed:
+    """The directory's current output cannot be read, so nothing can be said of what this render
+    does to it: refused in every production environment (fail closed)."""
+
+    why: str  # "out/tap_stack.tf does not parse (...)"
+    hint: str  # how to get an output that can be assessed
+    production: tuple[str, ...]  # the environments the new output holds to the production rules
+
+
+@dataclass(frozen=True)
 class Impact:
     environments: tuple[EnvironmentImpact, ...] = ()
-    problems: tuple[str, ...] = ()
+    unassessed: Unassessed | None = None
 
     def report(self) -> str:
         """The impact in words, for stderr; empty when nothing in the infrastructure changes."""
-        lines = [f"note: {problem}" for problem in self.problems]
+        lines = [f"note: {self.unassessed.why}; its impact cannot be assessed"] if self.unassessed else []
         touched = [env for env in self.environments if env.changes or env.note]
         if touched:
             lines.append("What Terraform will do once this is applied, per environment:")
@@ -224,36 +274,62 @@ class ReplacementRefused(TapgenError):
 
 
 def refuse_losses(impact: Impact, allowed: Collection[str], out_dir: Path) -> None:
-    """Raise ReplacementRefused if a production environment would lose data without --allow-replace."""
-    refused = impact.refused(allowed)
-    if refused:
-        raise ReplacementRefused(f"{out_dir}/", [
-            Problem(f"environments.{env.name}", "would replace or destroy stateful resources: "
-                    + ", ".join(sorted({effect.address for effect in env.losses})),
-                    hint=f"if that is intended, rerun with --allow-replace {env.name}")
-            for env in refused])
+    """Raise ReplacementRefused if a production environment would lose data, or might (its current
+    output cannot be assessed), without --allow-replace."""
+    problems = [Problem(f"environments.{env.name}", _losses(env.losses),
+                        hint=f"if that is intended, rerun with --allow-replace {env.name}")
+                for env in impact.refused(allowed)]
+    unassessed = impact.unassessed
+    if unassessed:
+        problems += [Problem(f"environments.{name}", f"{unassessed.why}, so what this render does to this "
+                             "production environment cannot be assessed",
+                             hint=f"{unassessed.hint}; to write without an assessment, rerun with "
+                             f"--allow-replace {name}")
+                     for name in unassessed.production if name not in allowed]
+    if problems:
+        raise ReplacementRefused(f"{out_dir}/", problems)
+
+
+def _losses(losses: Iterable[Effect]) -> str:
+    gone = sorted({effect.address for effect in losses if effect.action != PRUNED})
+    pruned = sorted({effect.address for effect in losses if effect.action == PRUNED})
+    return "; ".join([*(["would replace or destroy stateful resources: " + ", ".join(gone)] if gone else []),
+                      *([f"would delete the data older than a shorter retention in {', '.join(pruned)}"]
+                        if pruned else [])])
 
 
 def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
     """The impact of writing ``pending`` into ``out_dir``: what changes for each environment."""
     changed = {change.name: change for change in pending}
-    if STACK_FILE not in changed and VARIABLES_FILE not in changed:
+    if not changed.keys() & set(ASSESSED_FILES):
         return Impact()
-    before = _texts(changed, out_dir, old=True)
+    before, after = _texts(changed, out_dir, old=True), _texts(changed, out_dir, old=False)
+    path = out_dir / STACK_FILE
     if STACK_FILE not in before:
-        return Impact()  # a first render: nothing exists yet
+        if STACK_FILE not in read_manifest(out_dir).get("files", {}):
+            return Impact()  # a first render: nothing exists yet
+        return _unassessed(after, f"{path} is missing, though {out_dir}/.tapgen-manifest.json says tapgen "
+                           "wrote it", f"restore it (git checkout -- {path}) and render again")
     try:
-        old, new = _outputs(before, _texts(changed, out_dir, old=False))
+        old, new = _outputs(before, after)
     except _Unreadable as error:
-        return Impact(problems=(f"{out_dir}/{STACK_FILE} {error}; its impact cannot be assessed",))
+        return _unassessed(after, f"{path} {error}", f"fix or restore {path} (a merge conflict: finish the "
+                           "merge, or git checkout -- the file) and render again")
     if old.settings is None or new.settings is None:
         return Impact()  # a render resolved for one environment: a scanner's copy, never applied
     return Impact(tuple(_environment(name, old, new) for name in dict.fromkeys([*new.settings, *old.settings])))
 
 
+def _unassessed(after: Mapping[str, str], why: str, hint: str) -> Impact:
+    """An impact that cannot be known: the production environments of the new output are refused."""
+    settings = _Output([_parsed(after)]).settings or {}  # None: a resolved render, never applied
+    production = tuple(name for name, values in settings.items() if values.get("production"))
+    return Impact(unassessed=Unassessed(why, hint, production))
+
+
 def _texts(changed: Mapping[str, Change], out_dir: Path, old: bool) -> dict[str, str]:
     texts = {}
-    for name in (STACK_FILE, VARIABLES_FILE):
+    for name in ASSESSED_FILES:
         if name in changed:
             text = changed[name].old if old else changed[name].new
         else:
@@ -307,6 +383,10 @@ class _Output:
         self.region = next((b.body.get("default") for b in blocks if b.kind == "variable"
                             and b.labels == ("aws_region",)), None)
         self.resources = {block.address: block for block in blocks if block.kind == "resource"}
+        # Each aliased provider ("aws.dr") with what its region depends on.
+        self.provider_regions = {f"{block.labels[0]}.{block.body['alias']}":
+                                 self.expand(_tokens(block.body.get("region")))
+                                 for block in blocks if block.kind == "provider" and "alias" in block.body}
         self.history = {str(block.body.get("from", "")).strip("${}") for block in blocks
                         if block.kind in ("moved", "removed")}
         self._local_refs = {name: set(_tokens(value)) for name, value in self.locals.items()}
@@ -393,8 +473,13 @@ def _environment(name: str, old: _Output, new: _Output) -> EnvironmentImpact:
                             if not address.startswith(_GLOBAL_PREFIXES) and "provider" not in block.body)
         else:
             token = f"local.{PROJECT}" if setting == PROJECT else f"setting.{setting}"
-            effects = _effects(new, {token}, decreased=_decreased(old_value, new_value))
+            moved = _moved_region(new, setting) if None not in (old_value, new_value) else {}
+            effects = tuple(Effect(address, "replaced", why) for address, why in moved.items()
+                            if address in old.resources)
+            effects += tuple(effect for effect in _effects(new, {token, *moved}, _decreased(old_value, new_value),
+                                                           old.resources) if effect.address not in moved)
             effects += _endangered(new, setting, effects)
+            effects += _pruned(new, token, old_value, new_value, effects, old.resources)
         # The notes speak of an existing value changing, not of a first one being set.
         note = SETTING_NOTES.get(setting) if old_value is not None and new_value is not None else None
         changes.append(SettingChange(setting, old_value, new_value, effects, note))
@@ -416,13 +501,24 @@ def _changed_settings(before: Mapping, after: Mapping, old: _Output, new: _Outpu
             yield setting, before.get(setting), after.get(setting)
 
 
+def _moved_region(new: _Output, setting: str) -> dict[str, str]:
+    """The resources on an aliased provider whose region is ``setting``: a new region replaces them
+    all (the region fact). From or to none, the provider's resources are created or destroyed by
+    their count instead (without a second region they have none)."""
+    moving = [alias for alias, tokens in new.provider_regions.items() if f"setting.{setting}" in tokens]
+    return {address: f"its provider {alias} moves to another region ({REGION.url})" for alias in moving
+            for address, block in new.resources.items()
+            if str(block.body.get("provider", "")).strip("${}") == alias}
+
+
 def _decreased(old: object, new: object) -> bool:
     """Whether a count or a switch went down (fewer zones, NAT gateways; flow logs off)."""
     return isinstance(old, int) and isinstance(new, int) and new < old
 
 
-def _effects(new: _Output, changed: set[str], decreased: bool) -> tuple[Effect, ...]:
-    """What changing the ``changed`` tokens does to the resources of ``new``."""
+def _effects(new: _Output, changed: set[str], decreased: bool, existing: Collection[str]) -> tuple[Effect, ...]:
+    """What changing the ``changed`` tokens does to the resources of ``new`` that exist already
+    (``existing``: a resource the old output did not have is created, whatever it refers to)."""
     replaced: dict[str, str] = {}
     progress = True
     while progress:
@@ -447,7 +543,37 @@ def _effects(new: _Output, changed: set[str], decreased: bool) -> tuple[Effect, 
                 shrunk.append(address)
         effects += [Effect(address, "destroyed", "fewer instances: those no longer counted are destroyed")
                     for address in shrunk]
-    return tuple(effects)
+    return tuple(effect for effect in effects if effect.address in existing)
+
+
+_RETENTION_BY_TYPE = {fact.type: fact for fact in RETENTION}
+
+
+def _pruned(new: _Output, token: str, old: object, now: object, effects: tuple[Effect, ...],
+            existing: Collection[str]) -> tuple[Effect, ...]:
+    """The resources whose retention ``token`` shortens: they keep only the newer data."""
+    if isinstance(old, bool) or not _decreased(old, now):
+        return ()
+    found: dict[str, str] = {}
+    listed = {effect.address for effect in effects}
+    for address, block in new.resources.items():
+        fact = _RETENTION_BY_TYPE.get(block.labels[0])
+        if fact is None or address not in existing or token not in new.expand(_tokens(_at(block.body, fact.path))):
+            continue
+        holder = next((name for kind, name in references(block.body.get(fact.holder)) if kind == "resource"),
+                      address) if fact.holder else address
+        if holder not in listed:
+            found.setdefault(holder, f"a shorter {'.'.join(fact.path)}: {fact.deleted} ({fact.cited.url})")
+    return tuple(Effect(address, PRUNED, why) for address, why in found.items())
+
+
+def _at(body: object, path: Sequence[str]) -> list[object]:
+    """The values at ``path`` in a parsed block, through nested blocks (lists of bodies)."""
+    values = [body]
+    for step in path:
+        found = [value[step] for value in values if isinstance(value, dict) and step in value]
+        values = [item for value in found for item in (value if isinstance(value, list) else [value])]
+    return values
 
 
 def _endangered(new: _Output, setting: str, effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
@@ -479,7 +605,7 @@ def _template_effects(old: _Output, new: _Output) -> tuple[Effect, ...]:
                  if name not in ("environments", PROJECT) and old.locals.get(name) != value
                  and not _only_gains_entries(old.locals.get(name), value)}
     listed = {effect.address for effect in effects}
-    effects += [effect for effect in _effects(new, redefined, decreased=False) if effect.address not in listed]
+    effects += [effect for effect in _effects(new, redefined, False, old.resources) if effect.address not in listed]
     return tuple(effects)
 
 
@@ -497,6 +623,9 @@ def _only_gains_entries(old: object, new: object) -> bool:
     return bool(before) and kept and _ENTRY.sub("", old).replace(", ", "") == _ENTRY.sub("", new).replace(", ", "")
 
 
+_LOSS_LABELS = {"at risk": "AT RISK, STATEFUL", PRUNED: "OLDER DATA DELETED"}
+
+
 def _change_lines(change: SettingChange) -> list[str]:
     if change.setting == TEMPLATES:
         head = f"    {TEMPLATES} (a new tapgen version):"
@@ -507,9 +636,7 @@ def _change_lines(change: SettingChange) -> list[str]:
     for effect in change.effects:
         grouped.setdefault((effect.action, effect.why, effect.loses_data), []).append(effect.address)
     for (action, why, loses), names in sorted(grouped.items(), key=lambda item: not item[0][2]):
-        label = f"{action.upper()}, DATA LOST" if loses and action != "at risk" else action
-        if loses and action == "at risk":
-            label = "AT RISK, STATEFUL"
+        label = _LOSS_LABELS.get(action, f"{action.upper()}, DATA LOST") if loses else action
         lines.append(f"      {label}: {', '.join(names)} ({why})")
     if change.note:
         lines.append(f"      note: {change.note}")

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
+from . import cron
 from .errors import Problem
 from .policy import (
     MIN_WAIVER_REASON,
@@ -44,10 +45,11 @@ def check(spec: Spec, lines: Mapping[str, int]) -> list[Problem]:
     found += _networks(spec)
     for name, env in spec.environments.items():
         found += _env_rules(f"environments.{name}", env)
-        found += _production(f"environments.{name}", env)
+        found += _production(f"environments.{name}", env, spec.environments)
         found += _separate_account(f"environments.{name}", env, spec.environments)
     found += _retention_order(spec)
     found += _trails_and_copies(spec)
+    found += _schedules(spec)
     return [Problem(path, message, _line(lines, path), hint) for path, message, hint in found]
 
 
@@ -126,17 +128,26 @@ def _canonical_network(text: str) -> tuple[ipaddress.IPv4Network | None, tuple[s
 
 
 def _regions(spec: Spec):
-    """The spec's and the backend's regions exist, and have the zones each environment asks for."""
+    """The spec's, the backend's and the backup copies' regions exist, the copies' in the stack's
+    partition, and the stack's region has the zones each environment asks for."""
     named = [("region", spec.region)]
     if spec.backend and spec.backend.region:
         named.append(("backend.region", spec.backend.region))
+    named += [(f"environments.{name}.backup.dr_region", env.backup.dr_region)
+              for name, env in spec.environments.items() if env.backup.dr_region]
+    region = REGIONS.get(spec.region)
     for path, name in named:
         if name not in REGIONS and not spec.allow_unknown_region:
             close = closest(name)
             yield (path, f"'{name}' is not an AWS region tapgen knows",
                    (f"did you mean '{close}'? " if close else "")
                    + "for a region newer than this tapgen, set allow_unknown_region: true")
-    region = REGIONS.get(spec.region)
+        elif path.endswith(".dr_region") and region and name in REGIONS and REGIONS[name].partition != region.partition:
+            # "You cannot use IAM credentials from one partition to interact with resources in a
+            # different partition" (AWS Fault Isolation Boundaries, "Partitions").
+            yield (path, f"{name} is in the {REGIONS[name].partition} partition, the stack's region {spec.region} "
+                   f"in {region.partition}: no credentials reach both, and AWS copies only within a partition",
+                   f"choose a second region of the {region.partition} partition")
     if region is None:
         return
     for name, env in spec.environments.items():
@@ -207,18 +218,21 @@ def _env_rules(path: str, env: Environment):
                f"{env.account_id}", "the provider would assume it and then refuse its account")
 
 
-def _production(path: str, env: Environment):
+def _production(path: str, env: Environment, environments: Mapping[str, Environment]):
     for name in env.waivers:
         if name not in WAIVABLE_RULES:
             close = difflib.get_close_matches(name, WAIVABLE_RULES, n=1)
             yield (f"{path}.waivers.{name}", f"'{name}' is not a rule that can be waived",
                    f"did you mean '{close[0]}'?" if close else "waivable: " + ", ".join(WAIVABLE_RULES))
     for name, rule in PRODUCTION_RULES.items():
+        why = rule.unmet_among(env, environments) if rule.met(env) else None
         if name == "production":
             failure, scope = f"says production and needs {rule.requires}", "environments named like production"
         else:
             failure, scope = f"is production and needs {rule.requires}", "production environments"
-        yield from _waivable(path, env, name, rule.applies(env), rule.met(env), failure, scope)
+        if why:
+            failure = f"is production and {why}; it needs {rule.requires}"
+        yield from _waivable(path, env, name, rule.applies(env), rule.met(env) and why is None, failure, scope)
 
 
 def _separate_account(path: str, env: Environment, environments: Mapping[str, Environment]):
@@ -288,3 +302,13 @@ def _trails_and_copies(spec: Spec):
         if env.backup.dr_region == spec.region:
             yield (f"{path}.backup.dr_region", f"{spec.region} is the stack's own region, so its copies would "
                    "not survive losing it", "choose a second region")
+
+
+def _schedules(spec: Spec):
+    """AWS Backup's cron expressions, field by field (``cron``: EventBridge's rules)."""
+    for name, env in spec.environments.items():
+        for key in ("schedule", "restore_testing_schedule"):
+            problem = cron.problem(getattr(env.backup, key))
+            if problem:
+                yield (f"environments.{name}.backup.{key}", problem,
+                       f"six fields in UTC: minutes hours day-of-month month day-of-week year ({cron.DOCS})")

@@ -32,6 +32,18 @@ class Rule:
     met: Callable[[Environment], bool]
     # Which environments the rule holds for: production ones, unless it says otherwise.
     applies: Callable[[Environment], bool] = lambda env: env.production
+    # For a rule that also reads the other environments: why they leave it unmet, or None.
+    unmet_among: Callable[[Environment, Mapping[str, Environment]], str | None] = lambda env, environments: None
+
+
+def _shares_a_trail_kept_for_less(env: Environment, environments: Mapping[str, Environment]) -> str | None:
+    """Why the trail ``env`` shares does not keep production's records as production's own would."""
+    owner = environments.get(env.audit.shared_trail or "")
+    if owner is None or owner.production:  # its own trail, or a name invariants reports as unknown
+        return None
+    return (f"shares {owner.name}'s trail, which is not production: its log files are kept "
+            f"{owner.audit.retention_days} days, without Object Lock, in a bucket that is emptied when "
+            f"{owner.name} is destroyed")
 
 
 # The rules a spec may waive (``waivers: {rule: reason}``), by name.
@@ -48,8 +60,10 @@ PRODUCTION_RULES = {
     # The provider's allowed_account_ids: with dev credentials, a production plan fails at once.
     "account_id": Rule("account_id: the AWS account it deploys to, so that no other account's "
                        "credentials can apply it", lambda env: env.account_id is not None),
-    "audit_trail": Rule("audit.trail: true, or audit.shared_trail naming the environment whose trail "
-                        "records its account", lambda env: env.audit.trail or env.audit.shared_trail is not None),
+    "audit_trail": Rule("audit.trail: true, or audit.shared_trail naming the production environment whose "
+                        "trail records its account",
+                        lambda env: env.audit.trail or env.audit.shared_trail is not None,
+                        unmet_among=_shares_a_trail_kept_for_less),
     "audit_retention": Rule(f"audit.retention_days of at least {HIPAA_RETENTION_DAYS} for its trail",
                             lambda env: not env.audit.trail or env.audit.retention_days >= HIPAA_RETENTION_DAYS),
     "dr_region": Rule("backup.dr_region: a second region for copies of its backups",
@@ -105,7 +119,8 @@ class ScannerException:
     checkov: str | None  # the Checkov check ID; None for a finding only Trivy reports
     title: str  # what the check asks for
     reason: str  # why it does not apply here, or is accepted
-    compensates: str  # what covers the gap
+    # What covers the gap: a text, or what it is among the environments at hand.
+    compensates: str | Callable[[Mapping[str, Environment]], str]
     # The production rule that enforces the setting where it matters (or the derived setting that
     # follows from production); None when the finding is accepted in every environment.
     rule: str | None = None
@@ -127,6 +142,8 @@ class ScannerException:
 
     def compensation(self, environments: Mapping[str, Environment]) -> str:
         """What covers the gap in these environments, each named where they differ."""
+        if callable(self.compensates):
+            return self.compensates(environments)
         if self.compensated_in is None:
             return self.compensates
         names: dict[str, list[str]] = {}
@@ -190,6 +207,15 @@ def _audit_bucket_watched(env: Environment) -> str:
             "policy); log file validation detects a changed or deleted file" + ("; Object Lock" if env.production else ""))
 
 
+def _traffic_recorded(environments: Mapping[str, Environment]) -> str:
+    """What records an environment's traffic without flow logs, and which of these environments log it."""
+    logging = [env.name for env in environments.values() if env.flow_logs]
+    return ("the load balancer's access logs record every request it receives; security groups let only the "
+            "load balancer reach the app and only the app reach the database"
+            + (f"; {', '.join(logging)} " + ("records all its" if len(logging) == 1 else "record all their")
+               + " traffic to a KMS-encrypted group" if logging else ""))
+
+
 def _has_trail(env: Environment) -> bool:
     return env.audit.trail
 
@@ -203,8 +229,7 @@ MIN_TRIVY_BACKUP_DAYS = 2
 # In the order the annotations appear in a block.
 SCANNER_EXCEPTIONS = (
     ScannerException("aws_vpc.this", "CKV2_AWS_11", "VPC flow logs",
-                     "tapgen requires it in production", "staging and prod log all traffic to an encrypted group",
-                     rule="flow_logs", trivy=("AWS-0178",)),
+                     "tapgen requires it in production", _traffic_recorded, rule="flow_logs", trivy=("AWS-0178",)),
     ScannerException("aws_vpc_security_group_ingress_rule.alb_http", "CKV_AWS_260", "port 80 closed to 0.0.0.0/0",
                      "Port 80 only reaches the listener that answers HTTP 301 to HTTPS; no content is served "
                      "over HTTP", "HSTS on HTTPS; allowed_ingress_cidrs narrows both"),

@@ -15,7 +15,8 @@ from .typed_yaml import setting
 
 NAME = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
 REGION_PATTERN = r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}"
-# An EventBridge cron expression, as AWS Backup schedules take it: six fields, in UTC.
+# An EventBridge cron expression, as AWS Backup schedules take it: six fields, in UTC (each field
+# checked by invariants, with ``cron``).
 CRON = r"cron\(\S+( \S+){5}\)"
 # Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -122,8 +123,9 @@ class Database:
 class Audit:
     shared_trail: str | None = setting(
         "The environment whose CloudTrail trail records this one, because they share an AWS account "
-        "(an account needs one trail; its trail then also records this environment's S3 data events). "
-        "None: this environment's own trail, where `trail` is true.", None, pattern=NAME, example="prod")
+        "(an account needs one trail; its trail then also records this environment's S3 data events); for a "
+        "production environment, a production one (or waivers.audit_trail). None: this environment's own "
+        "trail, where `trail` is true.", None, pattern=NAME, example="prod")
     trail: bool = setting(
         "A CloudTrail trail of this environment's account: every region, global service events, log "
         "file validation, KMS-encrypted, to its own bucket and log group, with CIS alarms (default: "
@@ -150,7 +152,8 @@ class Backup:
         minimum=1, maximum=3650, derive=_production_backup_days)
     dr_region: str | None = setting(
         "Second region that receives a copy of every snapshot, encrypted under a key of that region "
-        "(required in production unless waived). None: no copy.", None, pattern=REGION_PATTERN,
+        "(required in production unless waived): a region of the stack's partition, not the stack's own. "
+        "None: no copy.", None, pattern=REGION_PATTERN,
         example="us-east-2")
     dr_retention_days: int = setting(
         "Days each copy in dr_region is kept (default: retention_days).", minimum=1, maximum=3650,
@@ -270,5 +273,6 @@ class Spec:
         pattern=r"[a-z_][a-z0-9_]{0,62}", example="app")
     backend: Backend | None = setting("Where Terraform keeps its state (none: local state).", None)
     allow_unknown_region: bool = setting(
-        "Accept a region (region, backend.region) that is not in tapgen's table of AWS regions, such as "
+        "Accept a region (region, backend.region, backup.dr_region) that is not in tapgen's table of AWS "
+        "regions, such as "
         "one newer than this tapgen; availability_zones is then not checked against the region.", False)

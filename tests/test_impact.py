@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from generator import impact
-from generator.impact import FORCE_NEW, IN_PLACE, REGION, Citation
+from generator.impact import FORCE_NEW, IN_PLACE, REGION, RETENTION, Citation
 from generator.stack import Stack
 from generator.stateful import STATEFUL_TYPES
 
-from .helpers import DEFAULT_SPEC, GOLDEN, OUT, ROOT, STANDARD_SPEC, run_cli, snapshot
+from .helpers import DEFAULT_SPEC, GOLDEN, MINIMAL_SPEC, OUT, ROOT, STANDARD_SPEC, run_cli, snapshot
 
 FACTS = ROOT / "tests" / "data" / "provider_facts"
 PROD_CIDR = "    vpc_cidr: 10.30.0.0/16\n"
@@ -56,6 +56,11 @@ def test_the_arguments_believed_to_replace_that_do_not_and_the_region_rule_are_c
     for (_, argument), cited in IN_PLACE.items():
         assert f"`{argument}`" in excerpt(cited)
     assert "will force resource replacement" in excerpt(REGION)
+
+
+@pytest.mark.parametrize("fact", RETENTION, ids=lambda f: f"{f.type}.{'.'.join(f.path)}")
+def test_each_retention_fact_is_stated_by_the_aws_document_it_cites(fact):
+    excerpt(fact.cited)
 
 
 def generated_types() -> set[str]:
@@ -131,6 +136,21 @@ def test_turning_production_off_in_the_same_render_does_not_unlock_a_loss(stack)
     assert "environments.prod: would replace or destroy stateful resources" in result.stderr
 
 
+NOT_PRODUCTION = ("    kms_deletion_window_days: 30\n", "    kms_deletion_window_days: 30\n    production: false\n"
+                  "    waivers: {production: a load-test copy with synthetic data only}\n    audit: {trail: true}\n")
+
+
+def test_becoming_production_turns_object_lock_on_which_replaces_the_audit_bucket(stack):
+    """Object Lock is set only when a bucket is created: production's trail bucket is a new bucket."""
+    assert stack(NOT_PRODUCTION, args=("--allow-replace", "prod")).exit_code == 0
+    result = stack(NOT_PRODUCTION[::-1])
+    assert result.exit_code == 1
+    assert "    audit_object_lock: false -> true\n" in result.stderr
+    assert ("      REPLACED, DATA LOST: aws_s3_bucket.audit (object_lock_enabled forces a new resource)\n"
+            in result.stderr)
+    assert "environments.prod: would replace or destroy stateful resources: aws_s3_bucket.audit (" in result.stderr
+
+
 def test_a_new_vpc_range_replaces_the_network_and_puts_the_database_at_risk(stack):
     result = stack((PROD_CIDR, "    vpc_cidr: 10.31.0.0/16\n"))
     assert result.exit_code == 1
@@ -177,6 +197,51 @@ def test_a_major_version_replaces_the_parameter_group_only(stack):
     assert "A major version upgrade" in result.stderr
 
 
+LOGS = "    log_retention_days: 365\n"
+
+
+def test_a_shorter_log_retention_in_production_is_refused_as_data_loss(stack):
+    """An update in place the plan guard cannot see: CloudWatch Logs and S3 delete what is older."""
+    assert stack((LOGS, "    log_retention_days: 3653\n")).exit_code == 0  # longer: nothing is lost
+    before = snapshot(stack.out)
+    result = stack(("    log_retention_days: 3653\n", LOGS))
+    assert result.exit_code == 1
+    assert snapshot(stack.out) == before
+    assert "    log_retention_days: 3653 -> 365\n" in result.stderr
+    assert ("      OLDER DATA DELETED: aws_cloudwatch_log_group.this (a shorter retention_in_days: CloudWatch Logs "
+            "deletes the log events older than the new retention (https://docs.aws.amazon.com/AmazonCloudWatchLogs/"
+            "latest/APIReference/API_PutRetentionPolicy.html))\n") in result.stderr
+    assert ("      OLDER DATA DELETED: aws_s3_bucket.alb_logs (a shorter rule.expiration.days: S3 expires the objects already older "
+            "than the new period (") in result.stderr
+    assert ("environments.prod: would delete the data older than a shorter retention in aws_cloudwatch_log_group.this, "
+            "aws_s3_bucket.alb_logs (if that is intended, rerun with --allow-replace prod)") in result.stderr
+    assert stack(args=("--allow-replace", "prod")).exit_code == 0
+
+
+def test_a_shorter_audit_retention_deletes_the_trail_s_log_group_events_and_files(stack):
+    prod = "    account_id: \"222222222222\""
+    assert stack((prod, prod + "\n    audit: {retention_days: 3653}")).exit_code == 0
+    result = stack(("audit: {retention_days: 3653}", "audit: {retention_days: 2192}"))
+    assert result.exit_code == 1
+    assert "    audit_retention_days: 3653 -> 2192\n" in result.stderr
+    assert ("would delete the data older than a shorter retention in aws_cloudwatch_log_group.audit, "
+            "aws_s3_bucket.audit (") in result.stderr
+
+
+def test_a_shorter_database_backup_retention_is_refused_and_outside_production_told(stack):
+    prod, cut = "      backup_retention_days: 7\n      multi_az: true", "      backup_retention_days: 3\n      multi_az: true"
+    result = stack((prod, cut))
+    assert result.exit_code == 1
+    assert ("      OLDER DATA DELETED: aws_db_instance.this (a shorter backup_retention_period: RDS keeps automated "
+            "backups (and point-in-time restore) only for the new period (https://docs.aws.amazon.com/AmazonRDS/latest/"
+            "UserGuide/USER_WorkingWithAutomatedBackups.html))\n") in result.stderr
+    staging = stack((cut, prod),  # prod's cut undone
+                    ("    log_retention_days: 90\n", "    log_retention_days: 30\n"))
+    assert staging.exit_code == 0, staging.stderr  # not production: written, with the warning
+    assert "  staging:\n    log_retention_days: 90 -> 30\n      OLDER DATA DELETED: " in staging.stderr
+    assert "OLDER DATA DELETED: aws_cloudwatch_log_group.this (" in staging.stderr
+
+
 def test_settings_that_change_in_place_say_so(stack):
     result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
     assert result.exit_code == 0
@@ -193,6 +258,26 @@ def test_a_new_region_replaces_every_regional_resource(stack):
                                   "aws_kms_key.backup", "aws_kms_key.data", "aws_kms_key.database_logs",
                                   "aws_kms_key.logs", "aws_s3_bucket.alb_logs", "aws_s3_bucket.audit"]
     assert "aws_iam_role.app" not in result.stderr  # IAM is global
+
+
+def test_a_new_dr_region_replaces_what_the_second_region_holds(stack):
+    """The aws.dr provider's region is backup.dr_region: moving it replaces the DR vault and key."""
+    result = stack(("backup: {dr_region: us-east-2}", "backup: {dr_region: us-east-1}"))
+    assert result.exit_code == 1
+    assert '    backup_dr_region: "us-east-2" -> "us-east-1"\n' in result.stderr
+    assert (f"      REPLACED, DATA LOST: aws_kms_key.backup_dr, aws_backup_vault.dr (its provider aws.dr moves to "
+            f"another region ({REGION.url}))\n") in result.stderr
+    assert "replaced: aws_kms_alias.backup_dr, aws_backup_vault_lock_configuration.dr (its provider aws.dr" in result.stderr
+    assert ("environments.prod: would replace or destroy stateful resources: aws_backup_vault.dr, "
+            "aws_kms_key.backup_dr (") in result.stderr
+    assert "aws_backup_vault.this" not in result.stderr  # the primary region stays
+
+
+def test_a_first_dr_region_creates_the_copy_and_replaces_nothing(stack):
+    result = stack(("    backup: {retention_days: 14}\n", "    backup: {retention_days: 14, dr_region: us-east-1}\n"))
+    assert result.exit_code == 0, result.stderr
+    assert '    backup_dr_region: (none) -> "us-east-1": updated in place\n' in result.stderr
+    assert "REPLACED" not in result.stderr and "replaced:" not in result.stderr
 
 
 def test_a_first_account_binding_is_only_a_provider_setting_but_a_new_account_is_explained(stack):
@@ -229,12 +314,54 @@ def test_a_first_render_and_an_unchanged_one_say_nothing(tmp_path, stack):
     assert "What Terraform will do" not in stack().stderr
 
 
-def test_a_previous_output_that_does_not_parse_is_noted_and_replaced(stack):
+def conflicted(path: Path) -> None:
+    """Leave git's conflict markers around a line of ``path``, as an unfinished merge does."""
+    text = path.read_text()
+    line = "  instance_type          = local.settings.instance_type\n"
+    assert text.count(line) == 1
+    path.write_text(text.replace(line, f"<<<<<<< HEAD\n{line}=======\n{line.replace('settings', 's')}>>>>>>> theirs\n"))
+
+
+def test_a_previous_output_that_does_not_parse_is_refused_in_production_and_nothing_is_written(stack):
     stack_file = stack.out / "tap_stack.tf"
-    stack_file.write_text(stack_file.read_text() + "resource {\n")
+    conflicted(stack_file)
+    before = snapshot(stack.out)
     result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
-    assert result.exit_code == 0
-    assert "tap_stack.tf does not parse" in result.stderr and "its impact cannot be assessed" in result.stderr
+    assert result.exit_code == 1
+    assert snapshot(stack.out) == before
+    assert f"note: {stack_file} does not parse (" in result.stderr
+    assert (f"environments.prod: {stack_file} does not parse (") in result.stderr
+    assert ("so what this render does to this production environment cannot be assessed (fix or restore "
+            f"{stack_file} (a merge conflict: finish the merge, or git checkout -- the file) and render again; "
+            "to write without an assessment, rerun with --allow-replace prod)") in result.stderr
+    assert "environments.dev:" not in result.stderr  # only production is refused
+    allowed = stack(args=("--allow-replace", "prod"))
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "m6i.xlarge" in stack_file.read_text()
+
+
+def test_a_previous_output_tapgen_wrote_and_that_is_gone_is_not_a_first_render(stack):
+    stack_file = stack.out / "tap_stack.tf"
+    stack_file.unlink()
+    result = stack(("    instance_type: m6i.large\n", "    instance_type: m6i.xlarge\n"))
+    assert result.exit_code == 1
+    assert not stack_file.exists()
+    assert (f"environments.prod: {stack_file} is missing, though {stack.out}/.tapgen-manifest.json says tapgen "
+            "wrote it, so what this render does to this production environment cannot be assessed (restore it "
+            f"(git checkout -- {stack_file}) and render again;") in result.stderr
+    assert stack(args=("--allow-replace", "prod")).exit_code == 0
+
+
+def test_an_output_that_cannot_be_assessed_is_only_noted_where_nothing_is_production(tmp_path):
+    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    spec.write_text(MINIMAL_SPEC)
+    assert run_cli("render", "--spec", spec, "--out", out).exit_code == 0
+    conflicted(out / "tap_stack.tf")
+    result = run_cli("render", "--spec", spec, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "does not parse" in result.stderr and "its impact cannot be assessed" in result.stderr
+    (out / "tap_stack.tf").unlink()
+    assert run_cli("render", "--spec", spec, "--out", out).exit_code == 0
 
 
 def previous(out: Path, old: str, new: str) -> None:

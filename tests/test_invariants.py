@@ -1,5 +1,6 @@
 import pytest
 
+from generator import cron
 from generator.errors import SpecError
 from generator.loader import load_spec
 
@@ -387,6 +388,32 @@ def test_a_production_environment_may_share_another_production_trail(write_spec)
     assert (spec.environments["prod-eu"].audit.trail, spec.environments["prod-eu"].production) == (False, True)
 
 
+def prod_sharing_qa_trail(*waivers: str) -> str:
+    """shared_account.yaml with prod in qa's account (waived) and recorded by qa's trail."""
+    text = (SPECS / "shared_account.yaml").read_text()
+    for old, new in (('    account_id: "999999999999"\n', '    account_id: "777777777777"\n    audit: {shared_trail: qa}\n'),
+                     ("    waivers:\n", "    waivers:\n      separate_account: a sandbox of the intake team, one account\n"
+                      + "".join(f"      {waiver}\n" for waiver in waivers))):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_production_may_not_share_the_trail_of_an_environment_that_is_not_production(write_spec):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(prod_sharing_qa_trail()))
+    [(path, message, hint)] = [(p.path, p.message, p.hint) for p in caught.value.problems]
+    assert path == "environments.prod"
+    assert message == ("is production and shares qa's trail, which is not production: its log files are kept 365 "
+                       "days, without Object Lock, in a bucket that is emptied when qa is destroyed; it needs "
+                       "audit.trail: true, or audit.shared_trail naming the production environment whose trail "
+                       "records its account")
+    assert hint == "or add waivers: {audit_trail: <reason>} if this is deliberate"
+    _, spec = load_spec(write_spec(prod_sharing_qa_trail(
+        "audit_trail: the organisation trail of the log-archive account keeps the records for six years")))
+    assert spec.environments["prod"].audit.shared_trail == "qa"
+
+
 def test_a_shared_trail_is_in_the_same_account(write_spec):
     text = (SPECS / "shared_account.yaml").read_text().replace(
         'account_id: "777777777777"     # the non-production account', 'account_id: "888888888888"')
@@ -395,3 +422,58 @@ def test_a_shared_trail_is_in_the_same_account(write_spec):
     [(path, message)] = [(p.path, p.message) for p in caught.value.problems]
     assert (path, message) == ("environments.dev.audit.shared_trail",
                                "qa's trail is in account 777777777777, this environment deploys to 888888888888")
+
+
+@pytest.mark.parametrize(("dr_region", "message"), [
+    ("xx-nowhere-9", "'xx-nowhere-9' is not an AWS region tapgen knows"),
+    ("us-easst-2", "'us-easst-2' is not an AWS region tapgen knows"),
+    ("cn-north-1", "cn-north-1 is in the aws-cn partition, the stack's region us-west-2 in aws: no credentials "
+                   "reach both, and AWS copies only within a partition"),
+    ("us-gov-west-1", "us-gov-west-1 is in the aws-us-gov partition"),
+])
+def test_the_dr_region_is_a_known_region_of_the_stack_s_partition(write_spec, dr_region, message):
+    [(_, path, got)] = problems(write_spec, ("dr_region: us-east-2", f"dr_region: {dr_region}"))
+    assert path == "environments.prod.backup.dr_region" and got.startswith(message)
+
+
+def test_a_mistyped_dr_region_gets_a_suggestion_and_an_unknown_one_may_be_allowed(write_spec):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(default_with(("dr_region: us-east-2", "dr_region: us-easst-2"))))
+    assert caught.value.problems[0].hint.startswith("did you mean 'us-east-2'?")
+    _, spec = load_spec(write_spec(default_with(("dr_region: us-east-2", "dr_region: eu-future-1"),
+                                                ("owner: platform-team", "owner: platform-team\nallow_unknown_region: true"))))
+    assert spec.environments["prod"].backup.dr_region == "eu-future-1"
+
+
+@pytest.mark.parametrize("expression", [
+    "cron(0 6 * * ? *)", "cron(0 9 ? * SUN *)", "cron(15 12 * * ? *)", "cron(0 18 ? * MON-FRI *)",
+    "cron(0 8 1 * ? *)", "cron(0/15 * * * ? *)", "cron(0/5 8-17 ? * MON-FRI *)", "cron(0 9 ? * 2#1 *)",
+    "cron(0 0 L * ? *)", "cron(0 0 3W * ? *)", "cron(0 12 ? * 6L 2027)", "cron(30 4 1,15 JAN-MAR ? 2026-2030)",
+    "cron(0 5 ? * * *)",
+])
+def test_cron_expressions_aws_accepts(expression):
+    assert cron.problem(expression) is None
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("cron(x x x x x x)", "minutes 'x' is not a value from 0 to 59"),
+    ("cron(0 6 * * * *)", "day-of-month and day-of-week are '*' and '*'; AWS needs '?' in exactly one of them"),
+    ("cron(0 6 ? * ? *)", "day-of-month and day-of-week are both '?'"),
+    ("cron(0 6 1 * MON *)", "day-of-month and day-of-week are '1' and 'MON'"),
+    ("cron(60 6 * * ? *)", "minutes '60'"), ("cron(0 24 * * ? *)", "hours '24'"),
+    ("cron(0 6 32 * ? *)", "day-of-month '32'"), ("cron(0 6 * 13 ? *)", "month '13'"),
+    ("cron(0 6 ? * 8 *)", "day-of-week '8'"), ("cron(0 6 * * ? 1969)", "year '1969'"),
+    ("cron(0/0 6 * * ? *)", "minutes '0/0'"), ("cron(? 6 * * ? *)", "minutes '?' may not be '?'"),
+    ("cron(0 6 ? * 1#1,2 *)", "may hold a '#' only on its own"), ("cron(0 6 ? * 2#6 *)", "day-of-week '2#6'"),
+    ("cron(0 6 L-3 * ? *)", "day-of-month 'L-3'"), ("cron(0 6 * * ?)", "is not cron(...) with six fields"),
+])
+def test_cron_expressions_aws_refuses_say_which_field_is_wrong(expression, message):
+    assert message in (cron.problem(expression) or "")
+
+
+def test_backup_schedules_are_checked_field_by_field(write_spec):
+    found = problems(write_spec, ("backup: {retention_days: 14}", "backup: {retention_days: 14, schedule: "
+                                  "cron(0 6 * * * *), restore_testing_schedule: cron(x x x x x x)}"))
+    assert [(path, message.split(": ", 1)[1][:40]) for _, path, message in found] == [
+        ("environments.staging.backup.schedule", "day-of-month and day-of-week are '*' and"),
+        ("environments.staging.backup.restore_testing_schedule", "minutes 'x' is not a value from 0 to 59,")]

@@ -100,7 +100,7 @@ def test_apply_refuses_a_plan_that_replaces_the_database_before_asking(make, tmp
     assert done.returncode != 0
     assert ("<stdin>: aws_db_instance.this: replaced (destroyed, then created) (Terraform's reason: "
             "replace_because_cannot_update; forced by kms_key_id)") in done.stderr
-    assert 'ALLOW_REPLACE="aws_db_instance.this"' in done.stderr
+    assert "make apply WORKSPACE=<workspace> ALLOW_REPLACE=aws_db_instance.this (" in done.stderr
     assert "Apply this plan" not in done.stdout + done.stderr  # never asked
     assert calls == expected([*PLAN_CALLS, GUARD_CALL], tmp_path / "out")  # and never applied
 
@@ -111,6 +111,18 @@ def test_allow_replace_lets_named_replacements_through(make, tmp_path):
     done, calls = make("apply", "WORKSPACE=staging", allow, input="yes\n", plan="rename_project.json")
     assert done.returncode == 0, done.stderr
     assert 'allowed: aws_cloudwatch_log_group.this["vpc_flow_logs"]: replaced' in done.stderr
+    assert calls[-1].endswith("apply -input=false staging.tfplan")
+
+
+def test_the_refusal_s_suggestion_pasted_into_a_shell_lets_apply_through(make, tmp_path):
+    refused, _ = make("apply", "WORKSPACE=staging", input="yes\n", plan="rename_project.json")
+    assert refused.returncode != 0
+    command = refused.stderr.split("To do this on purpose, ")[1].split(": ", 1)[1].split(" (tapgen guard")[0]
+    words = subprocess.run(["bash", "-c", f"printf '%s\\0' {command.replace('<workspace>', 'staging')}"],
+                           capture_output=True, text=True, check=True).stdout.split("\0")[:-1]
+    assert words[:2] == ["make", "apply"]
+    done, calls = make(*words[1:], input="yes\n", plan="rename_project.json")
+    assert done.returncode == 0, done.stderr
     assert calls[-1].endswith("apply -input=false staging.tfplan")
 
 

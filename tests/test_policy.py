@@ -9,11 +9,12 @@ from generator.policy import (
     PRODUCTION_RULES,
     SCANNER_EXCEPTIONS,
     derived_settings,
+    ledger_rows,
     scanner_annotations,
     trivy_annotations,
 )
 
-from .helpers import STANDARD_SPEC
+from .helpers import SPECS, STANDARD_SPEC
 
 _, SPEC = load_spec(STANDARD_SPEC)
 ENVS = SPEC.environments
@@ -99,3 +100,30 @@ def test_reasons_from_the_spec_stay_one_comment_line(text):
     waived = replace(prod, database=replace(prod.database, multi_az=False), waivers={"multi_az": text})
     [line] = scanner_annotations({"prod": waived})["aws_db_instance.this"]
     assert "\n" not in line and "\u202e" not in line
+
+
+def flow_logs_compensation(spec_path) -> str:
+    _, spec = load_spec(spec_path)
+    [row] = [row for row in ledger_rows(spec.environments) if row[0] == "CKV2_AWS_11"]
+    return row[5]
+
+
+GENERIC = ("the load balancer's access logs record every request it receives; security groups let only the load "
+           "balancer reach the app and only the app reach the database")
+
+
+@pytest.mark.parametrize(("case", "logging"), [
+    ("standard", "; staging, prod record all their traffic to a KMS-encrypted group"),
+    ("minimal", ""),  # dev alone: no staging or prod to point to
+    ("many_environments", "; prod records all its traffic to a KMS-encrypted group"),
+])
+def test_what_compensates_for_missing_flow_logs_is_true_of_the_environments_at_hand(case, logging):
+    assert flow_logs_compensation(SPECS / f"{case}.yaml") == GENERIC + logging
+
+
+def test_a_production_environment_that_waives_flow_logs_is_not_said_to_record_them(write_spec):
+    text = STANDARD_SPEC.read_text()
+    prod = text.index("  prod:")
+    text = text[:prod] + text[prod:].replace("    flow_logs: true\n", "    flow_logs: false\n    waivers: {flow_logs: "
+                                             "traffic is mirrored to the SOC's own collector}\n", 1)
+    assert flow_logs_compensation(write_spec(text)) == GENERIC + "; staging records all its traffic to a KMS-encrypted group"
