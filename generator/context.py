@@ -279,8 +279,8 @@ def _backend(spec: Spec) -> dict[str, object] | None:
 def state_key_alias(bucket: str) -> str:
     """The alias of the key the bootstrap module makes for the state. The S3 backend accepts an
     alias as kms_key_id (KMS resolves it in the caller's account), so the stack can name the key
-    before it exists. Aliases allow no dots (nor does the backend's check), bucket names do."""
-    return f"alias/{bucket.replace('.', '-')}-state"
+    before it exists."""
+    return f"alias/{bucket}-state"
 
 
 def variable_rules() -> dict[str, object]:

@@ -292,7 +292,7 @@ SCANNER_EXCEPTIONS = (
     ScannerException("aws_s3_bucket.state", "CKV_AWS_18", "S3 access logging",
                      "Access logs of the state bucket would need a log bucket of their own, which would fail "
                      "this check in turn", "object events go to EventBridge; versioning keeps every state "
-                     "written; TLS-only policy", module="bootstrap"),
+                     "written; TLS-only policy", module="bootstrap", trivy=("AWS-0089",)),
     ScannerException("aws_s3_bucket.state", "CKV_AWS_144", "S3 cross-region replication",
                      "One region holds the state; replicating it is the platform team's disaster-recovery "
                      "decision", "versioning and prevent_destroy; the stack's resources can be imported again",

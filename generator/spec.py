@@ -237,7 +237,7 @@ class Environment:
 @dataclass(frozen=True)
 class Backend:
     bucket: str = setting("S3 bucket that holds the state (S3's naming rules: 3 to 63 lowercase "
-                          "letters, digits, '.' and '-'; not an IP address; no '..').",
+                          "letters, digits and '-'; no '.', which breaks HTTPS virtual-hosted addressing).",
                           pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", example="acme-tfstate")
     key: str = setting("Object key of the state file, under the workspace prefix (no '/' at either "
                        "end, no '//').", "terraform.tfstate", pattern=r"[A-Za-z0-9!_.*'()/-]{1,512}")

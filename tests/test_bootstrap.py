@@ -107,7 +107,7 @@ def test_the_stack_names_the_bootstraps_key_by_an_alias_the_s3_backend_accepts()
     [terraform] = stack("state_bucket", "").blocks("terraform")
     kms_key_id = one(terraform.body, "backend")["s3"]["kms_key_id"]
     assert kms_key_id == resource("state_bucket", "aws_kms_alias")["name"]
-    for bucket in ("intake.tfstate.example", "a-b", "x1.y2"):
+    for bucket in ("intake-tfstate-example", "a-b", "x1-y2"):
         assert BACKEND_ALIAS.fullmatch(state_key_alias(bucket))
 
 
@@ -118,7 +118,7 @@ def test_render_writes_bootstrap_and_removes_it_with_the_backend_but_never_the_s
     assert {c.name for c in written} >= set(BOOTSTRAP_FILES)
     assert stale(spec, out) == []
     (out / "bootstrap" / "terraform.tfstate").write_text("{}")
-    spec.write_text(spec.read_text().replace("backend:\n  bucket: intake.tfstate.example\n", ""))
+    spec.write_text(spec.read_text().replace("backend:\n  bucket: intake-tfstate-example\n", ""))
     assert {c.name for c in stale(spec, out) if c.kind == "delete"} == set(BOOTSTRAP_FILES)
     render(spec, out)
     assert sorted(p.name for p in (out / "bootstrap").iterdir()) == ["terraform.tfstate"]

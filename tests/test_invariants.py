@@ -202,7 +202,7 @@ def test_storage_autoscaling_can_be_off(write_spec):
     [("{bucket: acme-tfstate, key: state/}", "starts or ends with '/'"),
      ("{bucket: acme-tfstate, key: a//b}", "contains '//'"),
      ("{bucket: acme-tfstate, workspace_key_prefix: /team}", "starts or ends with '/'"),
-     ("{bucket: acme..tfstate}", "two adjacent periods"), ("{bucket: 10.0.0.1}", "an IP address"),
+     ("{bucket: acme.tfstate}", "has a '.', which breaks virtual-hosted-style HTTPS"),
      ("{bucket: sthree-state}", "starts with 'sthree-'"), ("{bucket: acme--ol-s3}", "ends with '--ol-s3'")],
 )
 def test_backend_settings_terraform_init_or_s3_would_refuse(write_spec, backend, message):
@@ -211,7 +211,7 @@ def test_backend_settings_terraform_init_or_s3_would_refuse(write_spec, backend,
 
 
 def test_a_backend_with_nested_keys_and_a_multi_region_key_renders(write_spec):
-    text = default_with(("owner: platform-team\n", "owner: platform-team\nbackend:\n  bucket: acme-tf.state\n"
+    text = default_with(("owner: platform-team\n", "owner: platform-team\nbackend:\n  bucket: acme-tfstate\n"
                          "  key: stacks/app/terraform.tfstate\n  workspace_key_prefix: teams/health\n"
                          "  kms_key_id: arn:aws:kms:us-west-2:123456789012:key/mrk-" + "a" * 32 + "\n"))
     _, spec = load_spec(write_spec(text))

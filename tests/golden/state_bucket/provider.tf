@@ -15,7 +15,7 @@ terraform {
 
   # State per workspace at <workspace_key_prefix>/<workspace>/<key>, locked with an S3 lock file.
   backend "s3" {
-    bucket               = "intake.tfstate.example"
+    bucket               = "intake-tfstate-example"
     key                  = "terraform.tfstate"
     region               = "us-east-2"
     workspace_key_prefix = "intake"

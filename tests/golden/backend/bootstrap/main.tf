@@ -27,6 +27,7 @@ data "aws_partition" "current" {}
 # State bucket
 ################################################################################
 
+#trivy:ignore:AWS-0089 Access logs of the state bucket would need a log bucket of their own, which would fail this check in turn
 resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_18:Access logs of the state bucket would need a log bucket of their own, which would fail this check in turn
   #checkov:skip=CKV_AWS_144:One region holds the state; replicating it is the platform team's disaster-recovery decision

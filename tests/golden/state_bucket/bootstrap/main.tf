@@ -45,12 +45,12 @@ data "aws_iam_policy_document" "state_key" {
 }
 
 resource "aws_kms_key" "state" {
-  description             = "Encrypts the Terraform state in s3://intake.tfstate.example"
+  description             = "Encrypts the Terraform state in s3://intake-tfstate-example"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_days
   policy                  = data.aws_iam_policy_document.state_key.json
 
-  tags = { Name = "intake.tfstate.example-state" }
+  tags = { Name = "intake-tfstate-example-state" }
 }
 
 resource "aws_kms_alias" "state" {
@@ -62,17 +62,18 @@ resource "aws_kms_alias" "state" {
 # State bucket
 ################################################################################
 
+#trivy:ignore:AWS-0089 Access logs of the state bucket would need a log bucket of their own, which would fail this check in turn
 resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_18:Access logs of the state bucket would need a log bucket of their own, which would fail this check in turn
   #checkov:skip=CKV_AWS_144:One region holds the state; replicating it is the platform team's disaster-recovery decision
-  bucket = "intake.tfstate.example"
+  bucket = "intake-tfstate-example"
 
   # The state is the record of what exists: Terraform refuses to destroy the bucket.
   lifecycle {
     prevent_destroy = true
   }
 
-  tags = { Name = "intake.tfstate.example" }
+  tags = { Name = "intake-tfstate-example" }
 }
 
 resource "aws_s3_bucket_public_access_block" "state" {

@@ -19,7 +19,7 @@ output "state_key_arn" {
 output "backend_config" {
   description = "The settings of the stack's S3 backend (as in out/provider.tf), for a -backend-config file."
   value = {
-    bucket               = "intake.tfstate.example"
+    bucket               = "intake-tfstate-example"
     key                  = "terraform.tfstate"
     region               = "us-east-2"
     workspace_key_prefix = "intake"
