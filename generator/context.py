@@ -92,6 +92,9 @@ def environment_settings(env: Environment, shared_by: Sequence[str] = ()) -> dic
         "asg_scale_on_requests": env.autoscaling.scale_on == "requests",
         "asg_scaling_target": env.autoscaling.target,
         "db_engine_version": db.engine_version,
+        # A pinned minor is the spec's to move: were RDS to upgrade it, the provider (which ignores
+        # only a prefix's patch differences) would plan a downgrade that RDS refuses.
+        "db_auto_minor_version_upgrade": not db.minor_pinned,
         "db_parameter_group_family": f"postgres{db.major_version}",
         "db_instance_class": db.instance_class,
         "db_pgaudit_log": db.pgaudit_log,

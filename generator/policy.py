@@ -264,6 +264,11 @@ SCANNER_EXCEPTIONS = (
                      "tapgen requires it in production",
                      "final snapshot where protected; backups kept after delete", rule="deletion_protection",
                      trivy=("AWS-0177",)),
+    ScannerException("aws_db_instance.this", "CKV_AWS_226", "automatic minor upgrades",
+                     "the spec pins a minor version, which an automatic upgrade would leave behind the "
+                     "database (a downgrade Terraform would plan and RDS refuses)",
+                     "minor upgrades through the spec's engine_version, reviewed like any change",
+                     passes=lambda env: not env.database.minor_pinned),
     ScannerException("aws_db_instance.this", None, f"{MIN_TRIVY_BACKUP_DAYS}+ days of RDS backups",
                      "the spec keeps a single day of automated backups",
                      "point-in-time restore within the day; production keeps backups at least as long as any "

@@ -111,11 +111,15 @@ class Database:
         "text of every query, so audit PHI tables by object instead (README).", "ddl,role",
         pattern=rf"{PGAUDIT_CLASS}(,{PGAUDIT_CLASS})*", example="ddl,role")
     engine_version: str = setting("PostgreSQL version: a major version (minor upgrades are automatic) "
-                                  "or major.minor.", "16", pattern=r"1[3-9](\.[0-9]+)?", example="16")
+                                  "or major.minor (minor upgrades only through this key).", "16", pattern=r"1[3-9](\.[0-9]+)?", example="16")
 
     @property
     def major_version(self) -> str:
         return self.engine_version.split(".")[0]
+
+    @property
+    def minor_pinned(self) -> bool:
+        return "." in self.engine_version
 
 
 # kw_only: derived fields may follow fields with defaults.

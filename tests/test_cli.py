@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,8 +43,8 @@ def test_check_exits_1_with_a_diff_and_writes_nothing(tmp_path, write_spec):
     before = snapshot(out)
     result = run_cli("render", "--check", "--spec", spec, "--out", out)
     assert result.exit_code == 1
-    assert '-      instance_type              = "t3.small"' in result.stdout
-    assert '+      instance_type              = "t3.medium"' in result.stdout
+    assert re.search(r'^-\s+instance_type\s+= "t3.small"$', result.stdout, re.M)
+    assert re.search(r'^\+\s+instance_type\s+= "t3.medium"$', result.stdout, re.M)
     assert "is stale (README.md, tap_stack.tf)" in result.stderr
     assert snapshot(out) == before
 

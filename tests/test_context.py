@@ -56,10 +56,14 @@ def test_what_private_access_costs_per_environment():
     assert rows["prod"] == ["no", "0", "24 (8 x 3 zones)", "$0.240", "$175.20"]
 
 
-def test_a_minor_engine_version_keeps_its_major_family():
+def test_a_minor_engine_version_keeps_its_major_family_and_is_upgraded_only_by_the_spec():
     _, spec = load_spec(SPECS / "engine_minor.yaml")
     settings = environment_settings(spec.environments["dev"])
     assert (settings["db_engine_version"], settings["db_parameter_group_family"]) == ("16.4", "postgres16")
+    # RDS upgrading 16.4 would leave the spec planning a downgrade; a major alone follows RDS.
+    assert settings["db_auto_minor_version_upgrade"] is False
+    _, standard = load_spec(STANDARD_SPEC)
+    assert environment_settings(standard.environments["prod"])["db_auto_minor_version_upgrade"] is True
 
 
 def test_context_decides_subnet_blocks_backend_and_elb_principal():

@@ -1,3 +1,5 @@
+import re
+
 import hcl2
 import pytest
 
@@ -60,8 +62,7 @@ def test_every_golden_record_parses_piece_by_piece_as_a_whole(empty_cache, case)
 def test_a_heredoc_that_looks_like_an_entry_end_falls_back_to_the_whole_file(empty_cache):
     # User data is a heredoc inside an environment's entry; a "    }" line in it looks like the
     # entry's end. The entries then fail to parse on their own, and the file parses whole.
-    text = STACK["tap_stack.tf"].replace('      user_data                  = ""',
-                                         '      user_data                  = <<EOT\n    }\n    x = {\nEOT', 1)
+    text = re.sub(r'(?m)^(      user_data +)= ""$', r'\1= <<EOT\n    }\n    x = {\nEOT', STACK["tap_stack.tf"], count=1)
     assert text != STACK["tap_stack.tf"]
     assert parse_files({"tap_stack.tf": text})["tap_stack.tf"] == parse(text)
 

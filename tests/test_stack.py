@@ -627,12 +627,14 @@ def test_database_is_encrypted_private_and_its_password_managed_by_rds():
         "manage_master_user_password": True, "master_user_secret_kms_key_id": "${aws_kms_key.data.arn}",
         "performance_insights_enabled": True, "performance_insights_kms_key_id": "${aws_kms_key.data.arn}",
         "monitoring_role_arn": "${aws_iam_role.rds_monitoring.arn}", "publicly_accessible": False,
-        "auto_minor_version_upgrade": True, "copy_tags_to_snapshot": True,
+        "copy_tags_to_snapshot": True,
         "iam_database_authentication_enabled": True, "db_subnet_group_name": "${aws_db_subnet_group.this.name}",
         "allow_major_version_upgrade": True,
         "enabled_cloudwatch_logs_exports": "${local.database_log_exports}", "ca_cert_identifier": "rds-ca-rsa2048-g1",
     }
     assert {k: db.get(k) for k in expected} == expected
+    # The default spec names majors only: RDS applies minor upgrades everywhere.
+    assert all(setting(db["auto_minor_version_upgrade"], env) is True for env in ENVIRONMENTS)
     assert "password" not in db
     assert not any("password" in b.labels[0] for b in stack.blocks("variable"))
     subnets = resource(stack, "aws_db_subnet_group", "this")["subnet_ids"]
