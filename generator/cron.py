@@ -22,6 +22,10 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 
 
+# ASCII digits only: str.isdigit() also takes '²' and '٢', which int() refuses or EventBridge would.
+_DECIMAL = re.compile(r"[0-9]+")
+
+
 @dataclass(frozen=True)
 class _Field:
     name: str
@@ -33,7 +37,7 @@ class _Field:
     def value(self, text: str) -> int | None:
         if text.upper() in self.names:
             return self.low + self.names.index(text.upper())
-        if text.isdigit() and self.low <= int(text) <= self.high:
+        if _DECIMAL.fullmatch(text) and self.low <= int(text) <= self.high:
             return int(text)
         return None
 
@@ -78,7 +82,7 @@ def _field_problem(field: _Field, text: str) -> str | None:
 
 def _part_ok(field: _Field, part: str) -> bool:
     base, slash, step = part.partition("/")
-    if slash and not (step.isdigit() and int(step) >= 1):
+    if slash and not (_DECIMAL.fullmatch(step) and int(step) >= 1):
         return False
     if base == "*":
         return True

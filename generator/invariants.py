@@ -174,7 +174,7 @@ def _backend(spec: Spec):
     bucket = backend.bucket
     if "." in bucket:
         yield ("backend.bucket", f"'{bucket}' has a '.', which breaks virtual-hosted-style HTTPS addressing",
-               f"use '-' instead: '{bucket.replace('.', '-')}'")
+               "use '-' instead of '.'")
     for prefix in _RESERVED_BUCKET_PREFIXES:
         if bucket.startswith(prefix):
             yield "backend.bucket", f"'{bucket}' starts with '{prefix}', which S3 reserves", None

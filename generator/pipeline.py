@@ -106,7 +106,7 @@ def validate_directory(directory: Path) -> tuple[int, list[str]]:
             texts[name] = data.decode("utf-8")
         except UnicodeDecodeError as error:  # Terraform refuses the file too (hcl: TokenBadUTF8)
             problems.append(Problem("", "Invalid character encoding: not valid UTF-8, which Terraform refuses",
-                                    data[: error.start].count(b"\n") + 1, "save it as UTF-8", file=name))
+                                    data[: error.start].count(b"\n") + 1, "save it as UTF-8", file=str(directory / name)))
     if problems:
         raise OutputError(str(directory), problems)
     _check(texts, str(directory))

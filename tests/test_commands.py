@@ -222,7 +222,7 @@ def test_a_tf_file_that_is_not_utf8_is_a_problem_not_silently_decoded(tmp_path):
     (directory / "notes.tf").write_bytes(b'locals {\n  owner = "caf\xe9"\n}\n')
     result = run_cli("validate", directory)
     assert result.exit_code == 1
-    assert "notes.tf:2: Invalid character encoding: not valid UTF-8, which Terraform refuses" in result.stderr
+    assert f"{directory}/notes.tf:2: Invalid character encoding: not valid UTF-8, which Terraform refuses" in result.stderr
 
 
 def test_init_refuses_standard_input_as_its_path(tmp_path, monkeypatch):

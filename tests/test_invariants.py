@@ -466,6 +466,9 @@ def test_cron_expressions_aws_accepts(expression):
     ("cron(0/0 6 * * ? *)", "minutes '0/0'"), ("cron(? 6 * * ? *)", "minutes '?' may not be '?'"),
     ("cron(0 6 ? * 1#1,2 *)", "may hold a '#' only on its own"), ("cron(0 6 ? * 2#6 *)", "day-of-week '2#6'"),
     ("cron(0 6 L-3 * ? *)", "day-of-month 'L-3'"), ("cron(0 6 * * ?)", "is not cron(...) with six fields"),
+    # Digits that are not ASCII: int() refuses the first, and AWS both.
+    ("cron(\u00b2 6 * * ? *)", "minutes '\u00b2'"), ("cron(0 6 ? * \u0662 *)", "day-of-week '\u0662'"),
+    ("cron(0/\u0662 6 * * ? *)", "minutes '0/\u0662'"),
 ])
 def test_cron_expressions_aws_refuses_say_which_field_is_wrong(expression, message):
     assert message in (cron.problem(expression) or "")
