@@ -101,7 +101,7 @@ def changes(files: Mapping[str, str], out_dir: Path) -> list[Change]:
     manifest = read_manifest(out_dir)
     names = {*files, *manifest.get("files", {})}
     _require_folders(out_dir, names)
-    owned = set(_owned_files(out_dir, manifest, names))
+    owned = set(_owned_files(out_dir, manifest, names, files))
     found, foreign = [], []
     for name in sorted(set(files) | (owned - {MANIFEST})):  # --check leaves the manifest out
         old = _read(out_dir / name)
@@ -236,6 +236,10 @@ def _read_journal(stage: Path) -> list[tuple[str, str]] | None:
     for name, _ in entries:
         if outside_reason(name):
             raise _untrusted_journal(path, f"lists '{name}', which {outside_reason(name)}")
+    try:  # putting files back through a symlinked bootstrap/ would write somewhere else
+        _require_folders(stage.parent, {name for name, _ in entries})
+    except _NotRegular as error:
+        raise _untrusted_journal(path, f"lists files in {error.filename}, which {error.strerror}") from None
     return [(name, kind) for name, kind in entries]
 
 
@@ -496,14 +500,18 @@ def _first_line(path: Path) -> str | None:
         return handle.readline(4096).decode("utf-8", errors="replace")
 
 
-def _owned_files(out_dir: Path, manifest: dict, names: set[str]) -> list[str]:
-    """Files in ``out_dir`` that a tapgen render wrote: listed in its manifest, or starting with
-    its header, in ``out_dir`` and in the subdirectories ``names`` (paths such as
-    ``bootstrap/main.tf``) put files in. Only regular files are opened (lstat first: a FIFO is
-    never read)."""
+def _owned_files(out_dir: Path, manifest: dict, names: set[str], rendered: Mapping[str, str]) -> list[str]:
+    """Files in ``out_dir`` that a tapgen render wrote: listed in its manifest (with the content it
+    recorded, unless ``rendered`` replaces it), or starting with its header, in ``out_dir`` and in
+    the subdirectories ``names``
+    (paths such as ``bootstrap/main.tf``) put files in. Only regular files are opened (lstat
+    first: a FIFO is never read)."""
     if not out_dir.is_dir():
         return []
-    owned = {name for name in manifest.get("files", {}) if (out_dir / name).is_file()}
+    # A listed file this render no longer writes is deleted only if it is still what tapgen
+    # wrote: a listed name alone would hand any file to tapgen (one line in the manifest).
+    owned = {name for name, digest in manifest.get("files", {}).items() if (out_dir / name).is_file()
+             and (name in rendered or _digest(_read(out_dir / name) or "") == digest)}
     if manifest:
         owned.add(MANIFEST)
     folders = {""} | {name.rpartition("/")[0] for name in names}

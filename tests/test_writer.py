@@ -141,6 +141,19 @@ def test_a_file_tapgen_wrote_is_replaced_even_without_its_header_and_a_hand_edit
     assert write_atomic(files("two"), out) == []
 
 
+def test_a_manifest_line_alone_never_deletes_a_file_tapgen_does_not_write(tmp_path):
+    out = tmp_path / "out"
+    write_atomic(files("one"), out)
+    (out / "backend_override.tf").write_text("terraform {}\n")  # the user's, no header
+    manifest = json.loads((out / writer.MANIFEST).read_text())
+    manifest["files"]["backend_override.tf"] = "sha256:0"
+    (out / writer.MANIFEST).write_text(json.dumps(manifest))
+    assert write_atomic(files("two"), out) != []
+    assert (out / "backend_override.tf").read_text() == "terraform {}\n"
+    # What tapgen wrote and no longer renders is still removed.
+    assert [c.kind for c in write_atomic({"a.tf": files("two")["a.tf"]}, out)] == ["delete", "delete"]
+
+
 @pytest.mark.parametrize("kind", ["fifo", "symlink to /dev/zero", "directory"])
 def test_only_regular_files_are_read_or_replaced_and_the_answer_is_immediate(tmp_path, kind):
     out = tmp_path / "out"
@@ -300,6 +313,7 @@ def test_which_names_an_output_directory_can_hold(name, reason):
 @pytest.mark.parametrize("journal", [
     '{"changes": [["../victimdir/v.txt", "create"]]}',
     '{"changes": [["{victim}", "update"]]}',
+    '{"changes": [["bootstrap/v.txt", "create"]]}',  # out/bootstrap is a link to the victim's folder
     '{"changes": [["a.tf", "explode"]]}',
     '{"changes": "a.tf"}',
     '{"changes": [["a.tf", "cr',  # truncated
@@ -312,6 +326,8 @@ def test_a_journal_naming_anything_outside_or_unreadable_is_reported_and_never_a
     victim = tmp_path / "victimdir" / "v.txt"
     victim.write_text("not tapgen's\n")
     write_atomic(files("one"), out)
+    if "bootstrap/" in journal:
+        (out / "bootstrap").symlink_to(tmp_path / "victimdir")
     stage = out / f"{writer.STAGING_PREFIX}x"
     stage.mkdir()
     (stage / writer.JOURNAL).write_text(journal.replace("{victim}", str(victim)), encoding="utf-8")
