@@ -37,7 +37,7 @@ from .checks import references, setting_references
 from .errors import Problem, TapgenError
 from .stack import Block, Stack
 from .stateful import is_stateful
-from .writer import Change, read_manifest
+from .writer import WORKSPACES, Change, read_manifest, render_mode
 
 _PROVIDER = "https://github.com/hashicorp/terraform-provider-aws/blob/"
 STACK_FILE = "tap_stack.tf"
@@ -315,8 +315,13 @@ def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
     except _Unreadable as error:
         return _unassessed(after, f"{path} {error}", f"fix or restore {path} (a merge conflict: finish the "
                            "merge, or git checkout -- the file) and render again")
-    if old.settings is None or new.settings is None:
+    if new.settings is None:
         return Impact()  # a render resolved for one environment: a scanner's copy, never applied
+    if old.settings is None:
+        if render_mode(out_dir) != WORKSPACES:
+            return Impact()  # it replaces a resolved copy
+        return _unassessed(after, f"{path} has no environments map, though tapgen wrote it keyed by workspace",
+                           f"restore it (git checkout -- {path}) and render again")
     return Impact(tuple(_environment(name, old, new) for name in dict.fromkeys([*new.settings, *old.settings])))
 
 

@@ -352,6 +352,16 @@ def test_a_previous_output_tapgen_wrote_and_that_is_gone_is_not_a_first_render(s
     assert stack(args=("--allow-replace", "prod")).exit_code == 0
 
 
+def test_a_previous_output_cut_to_its_header_is_not_taken_for_a_resolved_copy(stack):
+    stack_file = stack.out / "tap_stack.tf"
+    stack_file.write_text(stack_file.read_text().splitlines(keepends=True)[0])  # parses: no blocks at all
+    result = stack(("    vpc_cidr: 10.30.0.0/16\n", "    vpc_cidr: 10.31.0.0/16\n"))
+    assert result.exit_code == 1
+    assert (f"environments.prod: {stack_file} has no environments map, though tapgen wrote it keyed by "
+            "workspace, so what this render does to this production environment cannot be assessed") in result.stderr
+    assert stack(args=("--allow-replace", "prod")).exit_code == 0
+
+
 def test_an_output_that_cannot_be_assessed_is_only_noted_where_nothing_is_production(tmp_path):
     spec, out = tmp_path / "spec.yaml", tmp_path / "out"
     spec.write_text(MINIMAL_SPEC)
