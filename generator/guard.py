@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from .errors import Exit, Problem, TapgenError
 from .stateful import is_stateful
+from .unseen import visible
 
 # The plan format's major version this reads; minor versions only add fields (json-format docs).
 FORMAT_MAJOR = "1"
@@ -59,9 +60,9 @@ class PlanRefused(TapgenError):
     def report(self) -> str:
         # Quoted for the shell it is pasted into: an instance key's quotes would be stripped there.
         allow = shlex.quote(" ".join(self.resources))
-        return (super().report() + "\nTo do this on purpose, allow each resource (its address covers its "
-                f"instances and deposed objects): make apply WORKSPACE=<workspace> ALLOW_REPLACE={allow} "
-                "(tapgen guard --allow ADDRESS).")
+        return (super().report() + "\n" + visible(
+            "To do this on purpose, allow each resource (its address covers its instances and deposed "
+            f"objects): make apply WORKSPACE=<workspace> ALLOW_REPLACE={allow} (tapgen guard --allow ADDRESS)."))
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ class Review:
             lines += [f"  allowed: {d.label}: {d.describe()}" for d in self.allowed]
         lines += [f"  holds no data: {d.label}: {d.describe()}" for d in self.stateless]
         lines += [f"note: --allow {address} matches nothing the plan deletes" for address in self.unmatched]
-        return "\n".join(lines)
+        return "\n".join(map(visible, lines))  # each line one line, whatever an address holds
 
     def refusal(self, source: str) -> PlanRefused:
         return PlanRefused(source, [Problem(d.label, d.describe(), hint=f"or --allow {shlex.quote(d.address)}")

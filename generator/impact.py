@@ -37,6 +37,7 @@ from .checks import references, setting_references
 from .errors import Problem, TapgenError
 from .stack import Block, Stack
 from .stateful import is_stateful
+from .unseen import visible
 from .writer import WORKSPACES, Change, read_manifest, render_mode
 
 _PROVIDER = "https://github.com/hashicorp/terraform-provider-aws/blob/"
@@ -260,7 +261,7 @@ class Impact:
                 lines += _change_lines(change)
         if touched:
             lines.append("(From tapgen's provider facts; `make apply` checks the real plan with `tapgen guard`.)")
-        return "\n".join(lines)
+        return "\n".join(map(visible, lines))  # each line one line, whatever a path or address holds
 
     def refused(self, allowed: Collection[str]) -> list[EnvironmentImpact]:
         """Production environments that would lose data, and were not named by --allow-replace."""

@@ -217,3 +217,16 @@ def test_a_missing_file_exits_2(tmp_path):
     result = guard(str(tmp_path / "nope.json"))
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{tmp_path / 'nope.json'}: cannot be read: No such file or directory"
+
+
+def test_an_address_or_allow_with_a_line_break_never_prints_a_line_of_its_own():
+    plan = json.loads((PLANS / "replace_database.json").read_text())
+    forged = "\ntapgen guard: the plan destroys no resource that holds data."
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_db_instance.this":
+            change["address"] += forged
+    result = guard("-", "--allow", "x" + forged, input=json.dumps(plan))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert not any(line.startswith("tapgen guard: the plan destroys no") for line in lines), result.stderr
+    assert "aws_db_instance.this\\ntapgen guard" in result.stderr
