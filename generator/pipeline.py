@@ -96,8 +96,8 @@ def validate_directory(directory: Path) -> tuple[int, list[str]]:
         names, unchecked = terraform_files(directory)
         if not names:
             raise OutputError(str(directory), [Problem("", "holds no .tf files")])
-        # Each must be a regular file: read_regular says if not.
-        contents = {name: read_regular(directory / name) or b"" for name in names}
+        # Each must be a regular file, or a link to one as Terraform reads it: read_regular says if not.
+        contents = {name: read_regular(directory / name, follow=True) or b"" for name in names}
     except OSError as error:
         raise OutputError(str(directory), [Problem("", f"cannot read {error.filename}: {error.strerror}")]) from None
     texts, problems = {}, []

@@ -288,9 +288,10 @@ def _manifest_flaw(data: object) -> str | None:
     return None
 
 
-def read_regular(path: Path) -> bytes | None:
-    """The bytes of a regular file, None if there is none; any other kind of file is an error."""
-    fd = _open_regular(path)
+def read_regular(path: Path, follow: bool = False) -> bytes | None:
+    """The bytes of a regular file, None if there is none; any other kind of file is an error.
+    ``follow``: a symbolic link to a regular file is read too (only reading, never replacing)."""
+    fd = _open_regular(path, follow)
     if fd is None:
         return None
     with open(fd, "rb") as handle:
@@ -444,14 +445,16 @@ def _locked(directory: Path, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
         os.close(fd)
 
 
-def _open_regular(path: Path) -> int | None:
+def _open_regular(path: Path, follow: bool = False) -> int | None:
     """A descriptor of ``path`` if it is a regular file, None if it does not exist.
 
-    O_NOFOLLOW refuses a symbolic link (one to /dev/zero would fill memory) and O_NONBLOCK keeps a
-    FIFO from blocking the open while the lock is held; fstat then names what it is.
+    O_NOFOLLOW refuses a symbolic link, unless ``follow`` (one to /dev/zero would fill memory, but
+    fstat sees the device behind it), and O_NONBLOCK keeps a FIFO from blocking the open while the
+    lock is held; fstat then names what it is.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, flags)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:

@@ -217,6 +217,17 @@ def test_validate_reads_the_files_terraform_reads_and_names_the_json_ones_it_doe
         f"{directory}/: 4 files pass tapgen's checks."]
 
 
+def test_validate_follows_a_link_to_a_tf_file_as_terraform_does_but_never_to_a_device(tmp_path):
+    directory = edited_copy(tmp_path)
+    shared = tmp_path / "shared.tf"
+    (directory / "outputs.tf").rename(shared)
+    (directory / "outputs.tf").symlink_to(shared)
+    assert run_cli("validate", directory).exit_code == 0
+    (directory / "zero.tf").symlink_to("/dev/zero")
+    result = run_cli("validate", directory)
+    assert result.exit_code == 1 and f"cannot read {directory}/zero.tf: is a device" in result.stderr
+
+
 def test_a_tf_file_that_is_not_utf8_is_a_problem_not_silently_decoded(tmp_path):
     directory = edited_copy(tmp_path)
     (directory / "notes.tf").write_bytes(b'locals {\n  owner = "caf\xe9"\n}\n')
