@@ -94,7 +94,7 @@ def parse_files(texts: Mapping[str, str]) -> dict[str, dict | HclSyntaxError]:
     with speed.collector_paused():
         for name, text in texts.items():
             try:
-                parsed[name] = functools.reduce(_joined, map(_parsed_piece, _top_level_pieces(text)), {})
+                parsed[name] = functools.reduce(_joined, map(_parsed_piece, top_level_pieces(text)), {})
             except HclSyntaxError:
                 parsed[name] = _parse_or_error(text)
     return parsed
@@ -118,7 +118,7 @@ def _parsed_piece(piece: str) -> dict:
         return speed.parsed(piece, parse)
     outer = speed.parsed(piece[:match.start(2)] + piece[match.end(2):], parse)  # the map left empty
     entries: dict = {}
-    for entry in _top_level_pieces(match.group(2), _ENTRY_END):
+    for entry in top_level_pieces(match.group(2), _ENTRY_END):
         entries.update(speed.parsed(f"__entries = {{\n{entry}}}\n", parse)["__entries"])
     [block] = outer["locals"]
     return {"locals": [{**block, match.group(1): entries}]}
@@ -131,7 +131,7 @@ def _parse_or_error(text: str) -> dict | HclSyntaxError:
         return error
 
 
-def _top_level_pieces(text: str, ends: re.Pattern[str] = _TOP_LEVEL_END) -> list[str]:
+def top_level_pieces(text: str, ends: re.Pattern[str] = _TOP_LEVEL_END) -> list[str]:
     cuts = [0, *(m.end() for m in ends.finditer(text)), len(text)]
     return [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if a < b] or [text]
 

@@ -352,16 +352,15 @@ class _Unreadable(Exception):
     pass
 
 
-_PIECE = re.compile(r"(?ms).*?^\}\n|.+\Z")
-
-
 def _outputs(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[_Output, _Output]:
     """Both versions of the directory; the top-level blocks they share are parsed once."""
+    from .hcl_parser import top_level_pieces  # python-hcl2 only when parsing, as in Stack
+
     shared, old_only, new_only = {}, {}, {}
     for name in dict.fromkeys([*before, *after]):
         old_text = addresses.with_current_local_names(before.get(name, ""))
-        old_pieces = Counter(m.group() for m in _PIECE.finditer(old_text))
-        new_pieces = Counter(m.group() for m in _PIECE.finditer(after.get(name, "")))
+        old_pieces = Counter(piece for piece in top_level_pieces(old_text) if piece)
+        new_pieces = Counter(piece for piece in top_level_pieces(after.get(name, "")) if piece)
         for target, pieces in ((shared, old_pieces & new_pieces), (old_only, old_pieces - new_pieces),
                                (new_only, new_pieces - old_pieces)):
             if pieces:

@@ -41,9 +41,9 @@ def test_pieces_seen_before_are_not_parsed_again(empty_cache, counted):
     parse_files(STACK)
     first = len(counted)
     # A locals block's map (the environments, the audit filters) is parsed entry by entry.
-    pieces = [piece for text in STACK.values() for piece in hcl_parser._top_level_pieces(text)]
+    pieces = [piece for text in STACK.values() for piece in hcl_parser.top_level_pieces(text)]
     maps = [hcl_parser._MAP_ATTRIBUTE.search(piece) for piece in pieces if hcl_parser._LOCALS.search(piece)]
-    entries = sum(len(hcl_parser._top_level_pieces(m.group(2), hcl_parser._ENTRY_END)) for m in maps if m)
+    entries = sum(len(hcl_parser.top_level_pieces(m.group(2), hcl_parser._ENTRY_END)) for m in maps if m)
     assert entries >= len(parse(STACK["tap_stack.tf"])["locals"][0]["environments"])
     assert first == len(pieces) + entries
     edited = STACK["tap_stack.tf"].replace('"10.10.0.0/16"', '"10.11.0.0/16"')
