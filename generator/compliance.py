@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .policy import SCANNER_EXCEPTIONS, WAIVABLE_RULES, ScannerException, derived_settings
+from .policy import SCANNER_EXCEPTIONS, WAIVABLE_RULES, ScannerException, derived_settings, has_trail
 from .recovery import schedule_text
 from .spec import Environment
 from .views import markdown_table
@@ -52,10 +52,6 @@ class Safeguard:
         return any((exception.address in c.addresses and exception.checkov in c.checkov)
                    or (exception.trivy_address in c.addresses and set(exception.trivy) & set(c.trivy))
                    for c in self.controls)
-
-
-def _trail(env: Environment) -> bool:
-    return env.audit.trail
 
 
 def _derived(name: str) -> Callable[[Environment], bool]:
@@ -130,7 +126,7 @@ SAFEGUARDS = (
                     "log file validation, encrypted with its own key",
                     ("aws_cloudtrail.this", "aws_kms_key.audit", "aws_iam_role.cloudtrail"),
                     ("CKV_AWS_67", "CKV_AWS_36", "CKV_AWS_35", "CKV_AWS_251", "CKV2_AWS_10", "CKV_AWS_252"), trivy=('AWS-0014', 'AWS-0015', 'AWS-0016', 'AWS-0162'),
-                    present=_trail, detail=lambda env: "its own trail"),
+                    present=has_trail, detail=lambda env: "its own trail"),
             Control("Recorded by the trail of the environment that shares its AWS account", (),
                     present=lambda env: env.audit.shared_trail is not None,
                     detail=lambda env: f"{env.audit.shared_trail}'s trail"),
@@ -140,7 +136,7 @@ SAFEGUARDS = (
                      "aws_s3_bucket_lifecycle_configuration.audit", "aws_cloudwatch_log_group.audit"),
                     ("CKV_AWS_18", "CKV_AWS_144", "CKV_AWS_145", "CKV_AWS_21", "CKV2_AWS_6", "CKV2_AWS_61",
                      "CKV_AWS_338"), trivy=('AWS-0161', 'AWS-0163', 'AWS-0089', 'AWS-0090', 'AWS-0132', 'AWS-0017'),
-                    present=_trail, detail=lambda env: (f"{env.audit.retention_days} days"
+                    present=has_trail, detail=lambda env: (f"{env.audit.retention_days} days"
                                                         + (f", Object Lock {env.audit.object_lock}"
                                                            if derived_settings(env)["audit_object_lock"] else ""))),
             Control("Object-level reads, writes and deletes of the ALB log bucket as S3 data events",
@@ -151,7 +147,7 @@ SAFEGUARDS = (
                     "console sign-in failures and sign-in without MFA, backup and log group deletions, and "
                     "a silent trail (CIS / Security Hub CloudWatch.1-14 patterns)",
                     ("aws_cloudwatch_log_metric_filter.audit", "aws_cloudwatch_metric_alarm.audit",
-                     "aws_cloudwatch_metric_alarm.audit_trail_silent"), ("CKV_AWS_319",), present=_trail),
+                     "aws_cloudwatch_metric_alarm.audit_trail_silent"), ("CKV_AWS_319",), present=has_trail),
             Control("Database connections, disconnections and DDL logged, exported to encrypted log groups "
                     "kept log_retention_days",
                     ("aws_db_parameter_group.this", "aws_db_instance.this", "aws_cloudwatch_log_group.this"),
@@ -177,7 +173,7 @@ SAFEGUARDS = (
         "(c)(2) mechanism to authenticate electronic protected health information.",
         (
             Control("Trail log file validation: a changed or deleted log file is detectable",
-                    ("aws_cloudtrail.this",), ("CKV_AWS_36",), trivy=('AWS-0016',), present=_trail),
+                    ("aws_cloudtrail.this",), ("CKV_AWS_36",), trivy=('AWS-0016',), present=has_trail),
             Control("Object Lock on the trail's log files for audit.retention_days",
                     ("aws_s3_bucket_object_lock_configuration.audit",), present=_derived("audit_object_lock"),
                     detail=lambda env: f"{env.audit.object_lock}, {env.audit.retention_days} days"),
@@ -215,7 +211,7 @@ SAFEGUARDS = (
             Control("Instances authenticate as their IAM role through IMDSv2 only; no SSH keys",
                     ("aws_launch_template.app", "aws_iam_instance_profile.app"), ("CKV_AWS_79", "CKV_AWS_341")),
             Control("Alarms on console sign-in failures and sign-in without MFA",
-                    ("aws_cloudwatch_metric_alarm.audit",), present=_trail),
+                    ("aws_cloudwatch_metric_alarm.audit",), present=has_trail),
         ),
         ("production", "audit_trail"),
     ),
@@ -260,7 +256,7 @@ SAFEGUARDS = (
                     ("aws_sns_topic.alarms", "aws_cloudwatch_metric_alarm.this", "aws_sns_topic_subscription.alarm_email"),
                     ("CKV_AWS_26", "CKV_AWS_319"), trivy=('AWS-0095', 'AWS-0136')),
             Control("The audit alarms above, on the trail's events", ("aws_cloudwatch_metric_alarm.audit",),
-                    ("CKV_AWS_319",), present=_trail),
+                    ("CKV_AWS_319",), present=has_trail),
         ),
         ("production", "audit_trail"),
         not_covered=("Notifications of failed backup, copy and restore-test jobs: AWS Backup reports them in "
@@ -328,7 +324,7 @@ def sections(environments: Mapping[str, Environment]) -> list[dict[str, object]]
         # Findings that differ only in their check or block share a line.
         findings: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
         for exception in (e for e in SCANNER_EXCEPTIONS if safeguard.weakened_by(e)):
-            where = {name: env for name, env in environments.items() if exception.reason_for({name: env}) is not None}
+            where = exception.failing_in(environments)
             if where:
                 key = (", ".join(where), exception.title, exception.reason_for(where), exception.compensation(where))
                 checks, addresses = findings.setdefault(key, ([], []))

@@ -18,7 +18,7 @@ from .audit import METRIC_FILTERS
 from .compliance import sections
 from .hcl import hcl_key, hcl_literal, hcl_value
 from .invariants import SUBNET_NEWBITS
-from .policy import WAIVABLE_RULES, derived_settings, ledger_rows, scanner_annotations, trivy_annotations
+from .policy import WAIVABLE_RULES, annotations, derived_settings, ledger_rows
 from .recovery import objectives_table
 from .regions import ELB_ACCOUNT_REGIONS
 from .spec import DB_MASTER_USERNAME, Environment, Spec
@@ -204,6 +204,7 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
     settings = {name: environment_settings(env, trail_shared_by(spec, name)) for name, env in spec.environments.items()}
     # The environments this output covers: what its scanner annotations must account for.
     covered = {resolved: spec.environments[resolved]} if resolved else spec.environments
+    checkov_annotations, trivy_annotations = annotations(covered, keyed=resolved is None)
     slots = 2 ** SUBNET_NEWBITS // 4  # three tiers of a quarter each: the last quarter of the range stays free
     return {
         "source": source,
@@ -215,9 +216,9 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "waivers": {name: [f"Waived production rule {rule} ({WAIVABLE_RULES[rule]}): {reason}"
                            for rule, reason in env.waivers.items()]
                     for name, env in spec.environments.items()},
-        "scanner_annotations": scanner_annotations(covered, keyed=resolved is None),
+        "scanner_annotations": checkov_annotations,
         "audit_metric_filters": METRIC_FILTERS,
-        "trivy_annotations": trivy_annotations(covered, keyed=resolved is None),
+        "trivy_annotations": trivy_annotations,
         "compliance": COMPLIANCE,
         "db_master_username": DB_MASTER_USERNAME,
         "db_log_exports": DB_LOG_EXPORTS,

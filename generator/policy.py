@@ -140,6 +140,11 @@ class ScannerException:
     def present_in(self, environments: Mapping[str, Environment]) -> list[Environment]:
         return [env for env in environments.values() if self.present is None or self.present(env)]
 
+    def failing_in(self, environments: Mapping[str, Environment]) -> dict[str, Environment]:
+        """The environments that have the block and fail its check: where the finding stands."""
+        return {name: env for name, env in environments.items()
+                if (self.present is None or self.present(env)) and self.fails(env)}
+
     def compensation(self, environments: Mapping[str, Environment]) -> str:
         """What covers the gap in these environments, each named where they differ."""
         if callable(self.compensates):
@@ -216,7 +221,7 @@ def _traffic_recorded(environments: Mapping[str, Environment]) -> str:
                + " traffic to a KMS-encrypted group" if logging else ""))
 
 
-def _has_trail(env: Environment) -> bool:
+def has_trail(env: Environment) -> bool:
     return env.audit.trail
 
 
@@ -323,52 +328,56 @@ SCANNER_EXCEPTIONS = (
     ScannerException("aws_cloudtrail.this", "CKV_AWS_252", "CloudTrail SNS topic",
                      "A notification for every delivered log file would flood the alarm topic",
                      "an alarm when the trail delivers nothing for an hour; metric filters alarm on what a "
-                     "reviewer watches", present=_has_trail),
+                     "reviewer watches", present=has_trail),
 )
 
 
-def scanner_annotations(environments: Mapping[str, Environment], keyed: bool = False) -> dict[str, list[str]]:
-    """The Checkov annotation lines of each annotated block (at the top of the block), for output
-    covering ``environments``.
+def annotations(environments: Mapping[str, Environment],
+                keyed: bool = False) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The Checkov and the Trivy annotation lines of each annotated block, for output covering
+    ``environments``. Checkov's ``#checkov:skip=`` lines go at the top of the block; Trivy's
+    ``#trivy:ignore:<ID> <reason>``, each on its own line, directly above the block's first line,
+    where Trivy matches an ignore to every finding in the block (pkg/iac/ignore/rule.go,
+    matchRange; consecutive ignore lines stack).
 
     Every block named by an exception has an entry (empty where no environment fails its
     checks), so a template that asks for a block no exception names fails to render.
     """
-    lines: dict[str, list[str]] = {e.address: [] for e in SCANNER_EXCEPTIONS if e.checkov}
+    checkov: dict[str, list[str]] = {e.address: [] for e in SCANNER_EXCEPTIONS if e.checkov}
+    trivy: dict[str, list[str]] = {e.trivy_address: [] for e in SCANNER_EXCEPTIONS if e.trivy}
     for exception in SCANNER_EXCEPTIONS:
         reason = exception.reason_for(environments, keyed)
-        if exception.checkov and reason is not None:
-            lines[exception.address].append(f"#checkov:skip={exception.checkov}:{hcl_comment(reason)}")
-    return lines
+        if reason is None:
+            continue
+        if exception.checkov:
+            checkov[exception.address].append(f"#checkov:skip={exception.checkov}:{hcl_comment(reason)}")
+        if exception.trivy:
+            trivy[exception.trivy_address] += [f"#trivy:ignore:{check} {hcl_comment(reason)}"
+                                               for check in exception.trivy]
+    return checkov, trivy
+
+
+def scanner_annotations(environments: Mapping[str, Environment], keyed: bool = False) -> dict[str, list[str]]:
+    return annotations(environments, keyed)[0]
 
 
 def trivy_annotations(environments: Mapping[str, Environment], keyed: bool = False) -> dict[str, list[str]]:
-    """The Trivy annotation lines of each annotated block, for output covering ``environments``:
-    ``#trivy:ignore:<ID> <reason>``, each on its own line directly above the block's first line,
-    where Trivy matches an ignore to every finding in the block (pkg/iac/ignore/rule.go, matchRange;
-    consecutive ignore lines stack). Entries as in ``scanner_annotations``."""
-    lines: dict[str, list[str]] = {e.trivy_address: [] for e in SCANNER_EXCEPTIONS if e.trivy}
-    for exception in SCANNER_EXCEPTIONS:
-        reason = exception.reason_for(environments, keyed)
-        if exception.trivy and reason is not None:
-            lines[exception.trivy_address] += [f"#trivy:ignore:{check} {hcl_comment(reason)}"
-                                               for check in exception.trivy]
-    return lines
+    return annotations(environments, keyed)[1]
 
 
-def ledger_rows(environments: Mapping[str, Environment], keyed: bool = True) -> list[list[str]]:
+def ledger_rows(environments: Mapping[str, Environment]) -> list[list[str]]:
     """The stack's skip ledger: one row per accepted finding (exceptions that differ only in their
     check IDs share a row): Checkov checks, Trivy checks, what they ask, environments, why, what
     compensates, where production is enforced."""
     rows: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
     for exception in SCANNER_EXCEPTIONS:
-        reason = exception.reason_for(environments, keyed) if exception.module == "stack" else None
+        reason = exception.reason_for(environments, keyed=True) if exception.module == "stack" else None
         if reason is None:
             continue
         present = exception.present_in(environments)
         where = ("none (count 0 in each)" if not present
                  else "all" if exception.rule is None and exception.passes is None and len(present) == len(environments)
-                 else ", ".join(env.name for env in present if exception.fails(env)))
+                 else ", ".join(exception.failing_in(environments)))
         rule = PRODUCTION_RULES.get(exception.rule or "")
         enforced = (f"production needs {rule.requires} or a waiver" if rule
                     else "always on in production" if exception.rule else "-")
