@@ -225,14 +225,15 @@ def _production(path: str, env: Environment, environments: Mapping[str, Environm
             yield (f"{path}.waivers.{name}", f"'{name}' is not a rule that can be waived",
                    f"did you mean '{close[0]}'?" if close else "waivable: " + ", ".join(WAIVABLE_RULES))
     for name, rule in PRODUCTION_RULES.items():
-        why = rule.unmet_among(env, environments) if rule.met(env) else None
+        met = rule.met(env)
+        why = rule.unmet_among(env, environments) if met else None
         if name == "production":
             failure, scope = f"says production and needs {rule.requires}", "environments named like production"
         else:
             failure, scope = f"is production and needs {rule.requires}", "production environments"
         if why:
             failure = f"is production and {why}; it needs {rule.requires}"
-        yield from _waivable(path, env, name, rule.applies(env), rule.met(env) and why is None, failure, scope)
+        yield from _waivable(path, env, name, rule.applies(env), met and why is None, failure, scope)
 
 
 def _separate_account(path: str, env: Environment, environments: Mapping[str, Environment]):

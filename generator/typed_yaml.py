@@ -81,11 +81,12 @@ def _has_default(field: dataclasses.Field) -> bool:
             or field.metadata.get("derive") is not None)
 
 
-def spec_fields(cls: type) -> list[dataclasses.Field]:
+@functools.cache
+def spec_fields(cls: type) -> tuple[dataclasses.Field, ...]:
     """The fields of ``cls`` that a spec writes as keys (not those filled from the mapping key or
     by the loader)."""
-    return [f for f in dataclasses.fields(cls)
-            if f.init and not (f.metadata.get("from_key") or f.metadata.get("loaded"))]
+    return tuple(f for f in dataclasses.fields(cls)
+                 if f.init and not (f.metadata.get("from_key") or f.metadata.get("loaded")))
 
 
 def _describe(value: object) -> str:
@@ -258,6 +259,8 @@ def _model_of(tp: Any) -> type | None:
 
 def _misplaced(unknown: list[str], hints: dict[str, Any]) -> dict[str, list[str]]:
     """Unknown keys that are keys of a nested model, grouped by the field that holds that model."""
+    if not unknown:
+        return {}
     nested = {name: {f.name for f in dataclasses.fields(model)}
               for name, model in ((name, _model_of(tp)) for name, tp in hints.items()) if model}
     found: dict[str, list[str]] = {}
@@ -284,7 +287,7 @@ def _constraint_problem(meta: Any, value: Any) -> str | None:
 
 def json_schema(cls: type, *, required: bool = True) -> dict:
     """The JSON Schema (draft 2020-12) of a model class; ``required=False`` for partial mappings."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     properties = {}
     needed = []
     for field in spec_fields(cls):
