@@ -137,7 +137,7 @@ def read_plan(data: bytes, source: str) -> dict:
     if not any(key in document for key in _PLAN_KEYS):
         kind = "a Terraform state" if "values" in document else "not a Terraform plan"
         raise fail(f"is {kind}, not a plan (it has no planned_values or resource_changes)", make)
-    major = str(document["format_version"]).split(".")[0]
+    major = document["format_version"].split(".")[0]
     if major != FORMAT_MAJOR:
         raise fail(f"uses plan format {document['format_version']}; this tapgen reads {FORMAT_MAJOR}.x",
                    "use a Terraform whose plan format is 1.x (Terraform 1.x)")
@@ -227,13 +227,13 @@ class Review:
         if listing:
             lines = [f"The plan destroys {len(losses)} resource(s) that hold data" + (":" if losses else ".")]
             lines += [f"  {d.label}: {d.describe()}" for d in losses]
-        elif self.refused:
-            lines = [f"tapgen guard: the plan destroys or replaces {len(self.refused)} resource(s) that hold data."]
-            lines += [f"  allowed: {d.label}: {d.describe()}" for d in self.allowed]
         else:
-            lines = ["tapgen guard: the plan destroys no resource that holds data"
-                     + (" but those allowed:" if self.allowed else ".")]
-            lines += [f"  allowed: {d.label}: {d.describe()}" for d in self.allowed]
+            if self.refused:
+                head = f"tapgen guard: the plan destroys or replaces {len(self.refused)} resource(s) that hold data."
+            else:
+                head = ("tapgen guard: the plan destroys no resource that holds data"
+                        + (" but those allowed:" if self.allowed else "."))
+            lines = [head, *(f"  allowed: {d.label}: {d.describe()}" for d in self.allowed)]
         lines += [f"  holds no data: {d.label}: {d.describe()}" for d in self.stateless]
         lines += [f"note: --allow {address} matches nothing the plan deletes" for address in self.unmatched]
         return "\n".join(map(visible, lines))  # each line one line, whatever an address holds
