@@ -39,9 +39,24 @@ WIDTH = 100
 def tfvars_example(spec: Spec, environment: str, variables_tf: str) -> str:
     """The example for ``environment``: each variable of ``variables_tf`` with what it is and where
     its value comes from; required ones set to a placeholder, the others commented out at their default."""
-    lines = [f"# Deploy-time inputs of the {environment} workspace, from the stack's variables (`tapgen init`).",
-             f"# Copy to vars/{environment}.tfvars and fill in: `make plan WORKSPACE={environment}` reads that file.",
-             "# An input left commented out keeps its default."]
+    return _example(environment, _inputs(spec, variables_tf))
+
+
+def tfvars_examples(spec: Spec, source: str) -> dict[str, str]:
+    """``{"<env>.tfvars.example": text}`` for every environment of ``spec``."""
+    inputs = _inputs(spec, render_all(build_context(source, spec))["variables.tf"])  # the same in each
+    return {f"{name}.tfvars.example": _example(name, inputs) for name in spec.environments}
+
+
+def _example(environment: str, inputs: list[str]) -> str:
+    header = [f"# Deploy-time inputs of the {environment} workspace, from the stack's variables (`tapgen init`).",
+              f"# Copy to vars/{environment}.tfvars and fill in: `make plan WORKSPACE={environment}` reads that file.",
+              "# An input left commented out keeps its default."]
+    return "\n".join(header + inputs) + "\n"
+
+
+def _inputs(spec: Spec, variables_tf: str) -> list[str]:
+    lines = []
     for block in Stack({"variables.tf": variables_tf}).blocks("variable"):
         [name] = block.labels
         where = WHERE_FROM.get(name, "")
@@ -55,13 +70,7 @@ def tfvars_example(spec: Spec, environment: str, variables_tf: str) -> str:
             lines.append(f"{name} = {hcl_value(value)}")
         else:
             lines.append(f"# {name} = {hcl_value(block.body['default'])}")
-    return "\n".join(lines) + "\n"
-
-
-def tfvars_examples(spec: Spec, source: str) -> dict[str, str]:
-    """``{"<env>.tfvars.example": text}`` for every environment of ``spec``."""
-    variables_tf = render_all(build_context(source, spec))["variables.tf"]
-    return {f"{name}.tfvars.example": tfvars_example(spec, name, variables_tf) for name in spec.environments}
+    return lines
 
 
 def _comment(text: str) -> list[str]:
