@@ -304,7 +304,7 @@ def assess(pending: Sequence[Change], out_dir: Path) -> Impact:
     changed = {change.name: change for change in pending}
     if not changed.keys() & set(ASSESSED_FILES):
         return Impact()
-    before, after = _texts(changed, out_dir, old=True), _texts(changed, out_dir, old=False)
+    before, after = _texts(changed, out_dir)
     path = out_dir / STACK_FILE
     if STACK_FILE not in before:
         if STACK_FILE not in read_manifest(out_dir).get("files", {}):
@@ -333,19 +333,23 @@ def _unassessed(after: Mapping[str, str], why: str, hint: str) -> Impact:
     return Impact(unassessed=Unassessed(why, hint, production))
 
 
-def _texts(changed: Mapping[str, Change], out_dir: Path, old: bool) -> dict[str, str]:
-    texts = {}
+def _texts(changed: Mapping[str, Change], out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The assessed files before and after: the changed ones from their Change, the others (the
+    same in both) read once from ``out_dir``."""
+    before, after = {}, {}
     for name in ASSESSED_FILES:
         if name in changed:
-            text = changed[name].old if old else changed[name].new
+            old, new = changed[name].old, changed[name].new
         else:
             try:
-                text = (out_dir / name).read_text(encoding="utf-8", errors="replace")
+                old = new = (out_dir / name).read_text(encoding="utf-8", errors="replace")
             except OSError:
-                text = None
-        if text is not None:
-            texts[name] = text
-    return texts
+                old = new = None
+        if old is not None:
+            before[name] = old
+        if new is not None:
+            after[name] = new
+    return before, after
 
 
 class _Unreadable(Exception):

@@ -46,8 +46,8 @@ def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None,
     (impact.ReplacementRefused) before anything is written."""
     files = render_files(spec_path, resolve)
     found = impact.assess(pending_changes(files, out_dir), out_dir)
-    if show and found.report():
-        show(found.report())
+    if show:
+        show(found.report())  # an empty report shows nothing
     impact.refuse_losses(found, allow_replace, out_dir)
     return write_atomic(files, out_dir, f"resolved {resolve}" if resolve else WORKSPACES)
 
