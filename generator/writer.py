@@ -524,7 +524,7 @@ def _owned_files(out_dir: Path, manifest: dict, names: set[str], rendered: Mappi
         for entry in os.scandir(out_dir / folder):
             name = f"{folder}/{entry.name}" if folder else entry.name
             # A name tapgen could never have written (.old.tf) is not its file, whatever it holds.
-            if entry.name.endswith(_OWNED_SUFFIXES) and not outside_reason(name) \
+            if name not in owned and entry.name.endswith(_OWNED_SUFFIXES) and not outside_reason(name) \
                     and entry.is_file(follow_symlinks=False):
                 first = _first_line(Path(entry.path))
                 if first and GENERATED_MARK in first:
