@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache, cached_property
 from importlib.resources import files
 
+from . import speed
 from .errors import Problem
 from .stack import Block, Stack
 
-SCHEMA_FILE = "aws_provider_schema.tsv"
+SCHEMA_FILE = speed.SCHEMA.name  # the verdict cache keys on the same file
 # Terraform's own arguments and blocks, which every resource or data block may have.
 META_ARGUMENTS = {
     "resource": frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner",

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import jinja2
 
 HERE = Path(__file__).resolve().parent
-SCHEMA = HERE / "aws_provider_schema.tsv"  # provider_schema.SCHEMA_FILE
+SCHEMA = HERE / "aws_provider_schema.tsv"  # provider_schema reads it
 # The modules whose code decides whether the checks pass. A development install is editable and
 # keeps its version while its code changes, so verdicts are keyed by their source as well.
 CHECKER_MODULES = ("checks.py", "stack.py", "overrides.py", "provider_schema.py", "hcl_parser.py", "speed.py")
