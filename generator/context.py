@@ -32,6 +32,10 @@ SUBNET_TIERS = ("public", "app", "database")
 # the names, internal/service/rds/consts.go); IAM database authentication is on, so its error log
 # is exported too.
 DB_LOG_EXPORTS = ("iam-db-auth-error", "postgresql", "upgrade")
+# The log group map's keys (the app's group first), padded as terraform fmt aligns their "=".
+_LOG_GROUP_KEYS = {purpose: hcl_key(purpose) for purpose in ("app", *DB_LOG_EXPORTS)}
+LOG_GROUP_MAP_KEYS = {purpose: key.ljust(max(map(len, _LOG_GROUP_KEYS.values())))
+                      for purpose, key in _LOG_GROUP_KEYS.items()}
 # The AWS APIs instances reach through interface VPC endpoints: Session Manager (ssm, ssmmessages,
 # ec2messages), the CloudWatch agent (logs, monitoring), and kms, secretsmanager, sts for the app.
 INTERFACE_ENDPOINT_SERVICES = ("ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm",
@@ -222,15 +226,14 @@ def build_context(source: str, spec: Spec, resolved: str | None = None) -> dict[
         "compliance": COMPLIANCE,
         "db_master_username": DB_MASTER_USERNAME,
         "db_log_exports": DB_LOG_EXPORTS,
-        # Keys padded as terraform fmt aligns the log group map's "=" (the app's group first).
-        "log_group_map_keys": {purpose: hcl_key(purpose).ljust(max(len(hcl_key(p)) for p in ("app", *DB_LOG_EXPORTS)))
-                               for purpose in ("app", *DB_LOG_EXPORTS)},
+        "log_group_map_keys": LOG_GROUP_MAP_KEYS,
         "interface_endpoint_services": INTERFACE_ENDPOINT_SERVICES,
         "subnet_newbits": SUBNET_NEWBITS,
         "subnet_tier_offset": {tier: i * slots for i, tier in enumerate(SUBNET_TIERS)},
         "elb_account_principal": spec.region in ELB_ACCOUNT_REGIONS,
         "backend": _backend(spec),
-        "bootstrap": _bootstrap(spec),
+        # A resolved copy is a scanner's: the state bucket's module is written only beside the stack.
+        "bootstrap": None if resolved else _bootstrap(spec),
         "variable_rules": variable_rules(),
         "settings_table": markdown_table(*settings_rows(spec)),
         # Addresses earlier versions generated: moved and removed blocks keep their state.

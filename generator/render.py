@@ -68,8 +68,7 @@ def jinja_environment() -> jinja2.Environment:
 def render_all(context: dict[str, object]) -> dict[str, str]:
     """Every output file's text, keyed by its path in the output directory."""
     files = {}
-    with_bootstrap = context.get("bootstrap") and not context.get("resolved")
-    for name in (*OUTPUT_FILES, *(BOOTSTRAP_FILES if with_bootstrap else ())):
+    for name in (*OUTPUT_FILES, *(BOOTSTRAP_FILES if context.get("bootstrap") else ())):
         try:
             files[name] = jinja_environment().get_template(f"{name}.j2").render(context)
         except jinja2.TemplateError as error:
