@@ -44,12 +44,15 @@ def render(spec_path: str | Path, out_dir: Path, resolve: str | None = None,
     First its impact on the infrastructure is shown, and a render that would lose data in a
     production environment not named in ``allow_replace`` is refused
     (impact.ReplacementRefused) before anything is written."""
-    files = render_files(spec_path, resolve)
-    found = impact.assess(pending_changes(files, out_dir), out_dir)
-    if show:
-        show(found.report())  # an empty report shows nothing
-    impact.refuse_losses(found, allow_replace, out_dir)
-    return write_atomic(files, out_dir, f"resolved {resolve}" if resolve else WORKSPACES)
+
+    def vet(pending: list[Change]) -> None:  # the changes write_atomic is about to make, under its lock
+        found = impact.assess(pending, out_dir)
+        if show:
+            show(found.report())  # an empty report shows nothing
+        impact.refuse_losses(found, allow_replace, out_dir)
+
+    return write_atomic(render_files(spec_path, resolve), out_dir, f"resolved {resolve}" if resolve else WORKSPACES,
+                        vet)
 
 
 def stale(spec_path: str | Path, out_dir: Path, resolve: str | None = None) -> list[Change]:

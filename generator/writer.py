@@ -31,7 +31,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,11 +168,13 @@ def render_mode(out_dir: Path) -> str | None:
     return None
 
 
-def write_atomic(files: Mapping[str, str], out_dir: Path, mode: str = WORKSPACES) -> list[Change]:
+def write_atomic(files: Mapping[str, str], out_dir: Path, mode: str = WORKSPACES,
+                 vet: Callable[[list[Change]], None] | None = None) -> list[Change]:
     """Make ``out_dir`` hold ``files``; on any failure leave it exactly as it was.
 
     ``mode`` (``workspaces`` or ``resolved ENV``) is recorded in the manifest; a resolved render
-    never replaces a workspace-keyed one. Directories this call created are removed again if it
+    never replaces a workspace-keyed one. ``vet`` sees the changes, under the lock and before any
+    is made, and refuses them by raising. Directories this call created are removed again if it
     fails. The manifest is written but not returned among the changes.
     """
     created = _missing_parents(out_dir)
@@ -187,9 +189,12 @@ def write_atomic(files: Mapping[str, str], out_dir: Path, mode: str = WORKSPACES
                         "", f"holds a render keyed by workspace; a resolved copy ({mode}) must not replace it",
                         hint="render --resolve into a directory of its own")])
                 pending = changes({**files, MANIFEST: _manifest_text(files, mode)}, out_dir)
+                written = [change for change in pending if change.name != MANIFEST]
+                if vet:
+                    vet(written)
                 if pending:
                     _swap(pending, out_dir)
-                return [change for change in pending if change.name != MANIFEST]
+                return written
         except OSError as error:
             _remove_created(created)
             raise _write_error(out_dir, error) from None
