@@ -117,6 +117,10 @@ def edited_spec(text: str, case: int) -> Callable[[int], str]:
     return lambda run: text[: first.start(1)] + new_cidr(run, case) + text[first.end(1) :]
 
 
+def lines(files: dict[str, str]) -> int:
+    return sum(text.count("\n") for text in files.values())
+
+
 def enlarged(files: dict[str, str], times: int) -> dict[str, str]:
     """The .tf files of a stack at least ``times`` as long: renamed copies of tap_stack.tf's
     resources and data sources (every label and reference gets a suffix) after its locals."""
@@ -136,9 +140,9 @@ def enlarged(files: dict[str, str], times: int) -> dict[str, str]:
         return _DECLARED.sub(lambda m: f'{m[1]} "{m[2]}" "{m[3]}{suffix}"', text)
 
     result = {name: text for name, text in files.items() if name.endswith(".tf")}
-    target = times * sum(text.count("\n") for text in result.values())
+    target = times * lines(result)
     number = 1
-    while sum(text.count("\n") for text in result.values()) < target:
+    while lines(result) < target:
         number += 1
         result[f"tap_stack_{number}.tf"] = copy(f"_{number}")
     return result
@@ -201,9 +205,6 @@ def cases_in(work: Path) -> list[Case]:
     def edited(files: dict[str, str], case: int) -> Callable[[int], dict[str, str]]:
         return lambda run: {**files, "tap_stack.tf": files["tap_stack.tf"].replace(
             f'"{old_cidr}"', f'"{new_cidr(run, case)}"', 1)}
-
-    def lines(files: dict[str, str]) -> int:
-        return sum(text.count("\n") for text in files.values())
 
     always = {"warm": lambda run: warm, "none": lambda run: Path("/dev/null")}
     return [
